@@ -1,0 +1,46 @@
+// JSON helpers over nlohmann::ordered_json.
+//
+// tracemill keeps object keys in the order they arrived: tool schemas are rendered into
+// prompts with `tojson`, and the model saw them in their original order. Canonical
+// (key-sorted) text is available separately for hashing.
+#ifndef TRACEMILL_LIBS_BASE_JSON_H_
+#define TRACEMILL_LIBS_BASE_JSON_H_
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "nlohmann/json.hpp"
+
+namespace tracemill {
+
+using Json = nlohmann::ordered_json;
+
+namespace base {
+
+// Parses `text` as one JSON value. On failure the message names `where` (e.g.
+// "traces/a.jsonl:12") and the byte offset and reason nlohmann reports. Invalid UTF-8
+// inside strings is an error.
+absl::StatusOr<Json> ParseJson(std::string_view text, std::string_view where);
+
+// Compact JSON text. Never throws: invalid UTF-8 (which ParseJson never produces) is
+// replaced by U+FFFD.
+std::string DumpJson(const Json& value);
+
+// Indented JSON text (`indent` spaces), as the reference agent writes its trace files.
+std::string DumpJsonPretty(const Json& value, int indent = 2);
+
+// Compact JSON text with object keys sorted at every level: equal values give equal text
+// whatever their key order. Used for content hashes.
+std::string CanonicalJson(const Json& value);
+
+// A short name of the JSON type ("string", "object", ...) for error messages.
+const char* JsonTypeName(const Json& value);
+
+// Returns true if `text` is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
+bool IsValidUtf8(std::string_view text);
+
+}  // namespace base
+}  // namespace tracemill
+
+#endif  // TRACEMILL_LIBS_BASE_JSON_H_

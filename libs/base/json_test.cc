@@ -1,0 +1,46 @@
+#include "libs/base/json.h"
+
+#include "gtest/gtest.h"
+
+namespace tracemill::base {
+namespace {
+
+TEST(JsonTest, KeepsKeyOrder) {
+  auto v = ParseJson(R"({"b":1,"a":2})", "t");
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(DumpJson(*v), R"({"b":1,"a":2})");
+  EXPECT_EQ(CanonicalJson(*v), R"({"a":2,"b":1})");
+}
+
+TEST(JsonTest, CanonicalIsOrderIndependentAndNested) {
+  auto a = ParseJson(R"({"x":{"q":[1,{"z":1,"y":2}],"p":null},"w":"s"})", "a");
+  auto b = ParseJson(R"({"w":"s","x":{"p":null,"q":[1,{"y":2,"z":1}]}})", "b");
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(CanonicalJson(*a), CanonicalJson(*b));
+}
+
+TEST(JsonTest, MalformedNamesWhereAndPosition) {
+  auto v = ParseJson(R"({"a": )", "traces/x.jsonl:7");
+  ASSERT_FALSE(v.ok());
+  EXPECT_EQ(v.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(v.status().message().find("traces/x.jsonl:7"), std::string::npos);
+  EXPECT_NE(v.status().message().find("column"), std::string::npos);
+}
+
+TEST(JsonTest, InvalidUtf8InStringIsAnError) {
+  std::string text = "{\"a\":\"\xC3\x28\"}";
+  EXPECT_FALSE(ParseJson(text, "t").ok());
+}
+
+TEST(JsonTest, Utf8Validation) {
+  EXPECT_TRUE(IsValidUtf8("plain"));
+  EXPECT_TRUE(IsValidUtf8("\xE4\xBD\xA0\xE5\xA5\xBD"));      // 你好
+  EXPECT_TRUE(IsValidUtf8("\xF0\x9F\x91\xA8\xE2\x80\x8D"));  // 👨 + ZWJ
+  EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));                     // overlong '/'
+  EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));                 // surrogate
+  EXPECT_FALSE(IsValidUtf8("\xF4\x90\x80\x80"));             // > U+10FFFF
+  EXPECT_FALSE(IsValidUtf8("\xE4\xBD"));                     // truncated
+}
+
+}  // namespace
+}  // namespace tracemill::base
