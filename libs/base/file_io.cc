@@ -8,8 +8,8 @@
 #include <filesystem>
 #include <system_error>
 
-#include "libs/base/str_cat.h"
 #include "libs/base/ids.h"
+#include "libs/base/str_cat.h"
 
 namespace tracemill::base {
 namespace {
@@ -58,8 +58,8 @@ absl::Status SyncParentDir(const std::string& path) {
 absl::Status MakeDirs(const std::string& path) {
   std::error_code ec;
   std::filesystem::create_directories(path, ec);
-  if (ec) return absl::InternalError(base::StrCat("cannot create directory ", path, ": ",
-                                                  ec.message()));
+  if (ec)
+    return absl::InternalError(base::StrCat("cannot create directory ", path, ": ", ec.message()));
   if (!std::filesystem::is_directory(path, ec)) {
     return absl::FailedPreconditionError(base::StrCat(path, " exists and is not a directory"));
   }
@@ -69,10 +69,9 @@ absl::Status MakeDirs(const std::string& path) {
 AtomicFileWriter::AtomicFileWriter(std::string path, std::string temp_path, std::FILE* file)
     : path_(std::move(path)), temp_path_(std::move(temp_path)), file_(file) {}
 
-absl::StatusOr<std::unique_ptr<AtomicFileWriter>> AtomicFileWriter::Open(
-    const std::string& path) {
-  std::string temp = base::StrCat(ParentDir(path), "/.", std::filesystem::path(path).filename().string(),
-                                  ".", NewId(), ".tmp");
+absl::StatusOr<std::unique_ptr<AtomicFileWriter>> AtomicFileWriter::Open(const std::string& path) {
+  std::string temp = base::StrCat(
+      ParentDir(path), "/.", std::filesystem::path(path).filename().string(), ".", NewId(), ".tmp");
   std::FILE* f = std::fopen(temp.c_str(), "wb");
   if (f == nullptr) return ErrnoError("cannot create", temp, errno);
   return std::unique_ptr<AtomicFileWriter>(new AtomicFileWriter(path, temp, f));

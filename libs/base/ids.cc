@@ -27,10 +27,9 @@ std::string UuidV7(uint64_t unix_ms, uint64_t rand_hi, uint64_t rand_lo) {
 std::string NewId() {
   static std::mutex mu;
   static std::mt19937_64 rng{std::random_device{}()};
-  uint64_t ms = static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(
-          std::chrono::system_clock::now().time_since_epoch())
-          .count());
+  uint64_t ms = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          std::chrono::system_clock::now().time_since_epoch())
+                                          .count());
   uint64_t hi, lo;
   {
     std::lock_guard<std::mutex> lock(mu);

@@ -11,13 +11,11 @@ TEST(IdsTest, UuidV7Layout) {
   std::string id = UuidV7(0x0190A5F1B2C3ull, 0xFFFF, 0xFFFFFFFFFFFFFFFFull);
   EXPECT_TRUE(LooksLikeUuid(id));
   EXPECT_EQ(id.substr(0, 13), "0190a5f1-b2c3");
-  EXPECT_EQ(id[14], '7');                      // version
+  EXPECT_EQ(id[14], '7');                       // version
   EXPECT_TRUE(id[19] >= '8' && id[19] <= 'b');  // RFC 4122 variant
 }
 
-TEST(IdsTest, SortByTime) {
-  EXPECT_LT(UuidV7(1000, 5, 5), UuidV7(1001, 0, 0));
-}
+TEST(IdsTest, SortByTime) { EXPECT_LT(UuidV7(1000, 5, 5), UuidV7(1001, 0, 0)); }
 
 TEST(IdsTest, NewIdsAreUnique) {
   std::set<std::string> seen;

@@ -65,8 +65,7 @@ TEST(LineReaderTest, OverlongLineIsSkippedWithError) {
 }
 
 TEST(LineReaderTest, MissingFile) {
-  EXPECT_EQ(LineReader::Open("/nonexistent/x.jsonl").status().code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(LineReader::Open("/nonexistent/x.jsonl").status().code(), absl::StatusCode::kNotFound);
 }
 
 }  // namespace

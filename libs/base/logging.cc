@@ -15,11 +15,16 @@ std::atomic<int> g_min_level{static_cast<int>(LogLevel::kInfo)};
 
 char LevelLetter(LogLevel level) {
   switch (level) {
-    case LogLevel::kDebug: return 'D';
-    case LogLevel::kInfo: return 'I';
-    case LogLevel::kWarning: return 'W';
-    case LogLevel::kError: return 'E';
-    case LogLevel::kOff: break;
+    case LogLevel::kDebug:
+      return 'D';
+    case LogLevel::kInfo:
+      return 'I';
+    case LogLevel::kWarning:
+      return 'W';
+    case LogLevel::kError:
+      return 'E';
+    case LogLevel::kOff:
+      break;
   }
   return '?';
 }
@@ -31,12 +36,18 @@ void SetMinLogLevel(LogLevel level) { g_min_level.store(static_cast<int>(level))
 LogLevel MinLogLevel() { return static_cast<LogLevel>(g_min_level.load()); }
 
 bool ParseLogLevel(std::string_view text, LogLevel* level) {
-  if (text == "debug") *level = LogLevel::kDebug;
-  else if (text == "info") *level = LogLevel::kInfo;
-  else if (text == "warning" || text == "warn") *level = LogLevel::kWarning;
-  else if (text == "error") *level = LogLevel::kError;
-  else if (text == "off") *level = LogLevel::kOff;
-  else return false;
+  if (text == "debug")
+    *level = LogLevel::kDebug;
+  else if (text == "info")
+    *level = LogLevel::kInfo;
+  else if (text == "warning" || text == "warn")
+    *level = LogLevel::kWarning;
+  else if (text == "error")
+    *level = LogLevel::kError;
+  else if (text == "off")
+    *level = LogLevel::kOff;
+  else
+    return false;
   return true;
 }
 
@@ -48,8 +59,8 @@ LogMessage::LogMessage(LogLevel level, const char* file, int line) : level_(leve
   char when[32];
   std::strftime(when, sizeof(when), "%H:%M:%S", &tm);
   const char* base = std::strrchr(file, '/');
-  stream_ << LevelLetter(level) << ' ' << when << ' ' << (base ? base + 1 : file) << ':'
-          << line << "] ";
+  stream_ << LevelLetter(level) << ' ' << when << ' ' << (base ? base + 1 : file) << ':' << line
+          << "] ";
 }
 
 LogMessage::~LogMessage() {

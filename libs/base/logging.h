@@ -40,9 +40,9 @@ class LogMessage {
 #define TM_LOG_LEVEL_WARNING ::tracemill::base::LogLevel::kWarning
 #define TM_LOG_LEVEL_ERROR ::tracemill::base::LogLevel::kError
 
-#define TM_LOG(severity)                                              \
-  if (TM_LOG_LEVEL_##severity < ::tracemill::base::MinLogLevel()) {   \
-  } else                                                              \
+#define TM_LOG(severity)                                            \
+  if (TM_LOG_LEVEL_##severity < ::tracemill::base::MinLogLevel()) { \
+  } else                                                            \
     ::tracemill::base::LogMessage(TM_LOG_LEVEL_##severity, __FILE__, __LINE__).stream()
 
 #endif  // TRACEMILL_LIBS_BASE_LOGGING_H_

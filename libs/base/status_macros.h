@@ -17,10 +17,10 @@
 #define TM_STATUS_CONCAT_(a, b) TM_STATUS_CONCAT_INNER_(a, b)
 
 // Evaluates `expr` (an absl::Status) and returns it from the caller if not OK.
-#define TM_RETURN_IF_ERROR(expr)                        \
-  do {                                                  \
-    ::absl::Status tm_status_ = (expr);                 \
-    if (!tm_status_.ok()) return tm_status_;            \
+#define TM_RETURN_IF_ERROR(expr)             \
+  do {                                       \
+    ::absl::Status tm_status_ = (expr);      \
+    if (!tm_status_.ok()) return tm_status_; \
   } while (false)
 
 // Evaluates `rexpr` (an absl::StatusOr<T>); returns its status if not OK, otherwise
@@ -28,8 +28,8 @@
 #define TM_ASSIGN_OR_RETURN(lhs, rexpr) \
   TM_ASSIGN_OR_RETURN_IMPL_(TM_STATUS_CONCAT_(tm_statusor_, __LINE__), lhs, rexpr)
 
-#define TM_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, rexpr) \
-  auto statusor = (rexpr);                              \
+#define TM_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, rexpr)    \
+  auto statusor = (rexpr);                                 \
   if (!statusor.ok()) return std::move(statusor).status(); \
   lhs = std::move(statusor).value()
 

@@ -24,8 +24,8 @@ inline void Append(std::string* out, char c) { out->push_back(c); }
 inline void Append(std::string* out, bool b) { out->append(b ? "true" : "false"); }
 
 template <typename T>
-  requires(std::is_arithmetic_v<T> && !std::is_same_v<T, char> && !std::is_same_v<T, bool>)
-void Append(std::string* out, T value) {
+requires(std::is_arithmetic_v<T> && !std::is_same_v<T, char> &&
+         !std::is_same_v<T, bool>) void Append(std::string* out, T value) {
   char buf[64];
   auto res = std::to_chars(buf, buf + sizeof(buf), value);
   out->append(buf, res.ptr);

@@ -1,0 +1,89 @@
+// The curation pipeline: edits, validation gates and de-duplication over a stream of
+// traces, with a report that counts every decision.
+//
+// Per trace, in order: delete the messages / user turns named for this trace (indices of
+// the input trace) → drop guidance → merge consecutive user turns → truncate tool results → redact
+// secrets → gates (structure, format, execution, outcome) → exact de-duplication. A trace is
+// dropped when a gate in `drop_on` has a finding (the execution gate drops only with on_tool_error:
+// drop), or when it duplicates an earlier trace. Dropped traces are not lost: CurateFiles
+// writes them, with the findings that dropped them, to a rejects file when asked.
+#ifndef TRACEMILL_LIBS_TRACE_CURATOR_H_
+#define TRACEMILL_LIBS_TRACE_CURATOR_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "libs/base/json.h"
+#include "libs/trace/curate_options.h"
+#include "libs/trace/dedupe.h"
+#include "libs/trace/gates.h"
+#include "libs/trace/redact.h"
+#include "libs/trace/trace.h"
+#include "libs/trace/trace_reader.h"
+
+namespace tracemill::trace {
+
+struct CurateReport {
+  int64_t traces_in = 0;
+  int64_t traces_out = 0;
+  int64_t dropped = 0;
+  // Why traces were dropped: gate name, or "duplicate" / "edit_failed".
+  std::map<std::string, int64_t> dropped_by;
+  // Every finding, dropped or kept, as "<gate>.<check>" (e.g. "execution.tool_error").
+  std::map<std::string, int64_t> findings;
+  std::map<std::string, int64_t> tool_errors_by_kind;
+  // Edits applied, by provenance op, counted per change.
+  std::map<std::string, int64_t> edits;
+  RedactStats redactions;
+  int64_t messages_in = 0;
+  int64_t messages_out = 0;
+  ReadSummary read;  // filled by CurateFiles
+  // The first few drop decisions, "<trace id>: <gate>.<check>: <message>".
+  std::vector<std::string> examples;
+  static constexpr size_t kMaxExamples = 20;
+
+  Json ToJson() const;
+  // A human-readable summary, one counter per line.
+  std::string ToText() const;
+};
+
+// Not thread-safe.
+class Curator {
+ public:
+  explicit Curator(CurateOptions options);
+
+  // Edits `trace` in place and decides. Returns true to keep it; on false, `findings`
+  // (if not null) receives the findings that dropped it.
+  bool Process(Trace* trace, std::vector<Finding>* findings = nullptr);
+
+  const CurateReport& report() const { return report_; }
+  CurateReport* mutable_report() { return &report_; }
+
+ private:
+  void Drop(const Trace& trace, const std::string& reason, const std::string& example);
+
+  CurateOptions options_;
+  Redactor redactor_;
+  Deduper deduper_;
+  CurateReport report_;
+};
+
+struct CurateFilesOptions {
+  std::string output;   // JSONL of kept traces ("-" for stdout)
+  std::string rejects;  // JSONL of dropped traces with their findings; "" = none
+  // Called now and then with (bytes read, total bytes) for progress display.
+  std::function<void(uint64_t, uint64_t)> progress;
+};
+
+// Streams `inputs` (files, directories, JSONL) through a Curator. Bad input records are
+// skipped and counted in report->read; the job fails only on I/O errors.
+absl::Status CurateFiles(const std::vector<std::string>& inputs, const CurateOptions& options,
+                         const CurateFilesOptions& files, CurateReport* report);
+
+}  // namespace tracemill::trace
+
+#endif  // TRACEMILL_LIBS_TRACE_CURATOR_H_

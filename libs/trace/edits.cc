@@ -1,0 +1,371 @@
+#include "libs/trace/edits.h"
+
+#include <algorithm>
+#include <charconv>
+#include <unordered_set>
+#include <utility>
+
+#include "libs/base/str_cat.h"
+
+namespace tracemill::trace {
+namespace {
+
+constexpr std::string_view kMarkerPrefix = "\n[Content truncated to ";
+constexpr std::string_view kMarkerSuffix = " characters]";
+
+std::string_view TrimTrailingSpace(std::string_view s) {
+  while (!s.empty()) {
+    char c = s.back();
+    if (c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v') break;
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+std::string TraceName(const Trace& trace) {
+  if (!trace.id.empty()) return base::StrCat("trace \"", trace.id, "\"");
+  if (!trace.source.empty()) return base::StrCat("trace from ", trace.source);
+  return "trace (no id)";
+}
+
+bool IsPromptRole(Role role) {
+  return role == Role::kSystem || role == Role::kDeveloper || role == Role::kUser;
+}
+
+bool IsTextPart(const Json& part) {
+  if (!part.is_object()) return false;
+  auto type = part.find("type");
+  auto text = part.find("text");
+  return type != part.end() && type->is_string() && *type == "text" && text != part.end() &&
+         text->is_string();
+}
+
+// Indices, ascending, of the tool messages answering the calls of the assistant message
+// at `index`: the run of tool messages directly after it (they answer it by position),
+// and any later tool message before the next assistant message that names one of its
+// call ids.
+std::vector<size_t> AnswerIndices(const Trace& trace, size_t index) {
+  const Message& assistant = trace.messages[index];
+  std::vector<size_t> out;
+  if (assistant.role != Role::kAssistant || assistant.tool_calls.empty()) return out;
+  std::unordered_set<std::string_view> ids;
+  for (const ToolCall& call : assistant.tool_calls) ids.insert(call.id);
+  bool in_run = true;
+  for (size_t i = index + 1; i < trace.messages.size(); ++i) {
+    const Message& m = trace.messages[i];
+    if (m.role == Role::kAssistant) break;
+    if (m.role != Role::kTool) {
+      in_run = false;
+      continue;
+    }
+    if (in_run || ids.count(m.tool_call_id) > 0) out.push_back(i);
+  }
+  return out;
+}
+
+void EraseMarked(std::vector<Message>* messages, const std::vector<bool>& drop) {
+  size_t kept = 0;
+  for (size_t i = 0; i < messages->size(); ++i) {
+    if (drop[i]) continue;
+    if (kept != i) (*messages)[kept] = std::move((*messages)[i]);
+    ++kept;
+  }
+  messages->resize(kept);
+}
+
+// Records `entries` back to front (see edits.h).
+void AddReversed(Trace* trace, std::vector<Provenance> entries) {
+  for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
+    trace->AddProvenance(std::move(it->op), std::move(it->detail), it->message_index);
+  }
+}
+
+std::string_view Plural(size_t n, std::string_view one, std::string_view many) {
+  return n == 1 ? one : many;
+}
+
+// If `text` ends with a truncation marker, sets `body` to the text before it.
+bool SplitMarker(std::string_view text, std::string_view* body) {
+  if (text.size() < kMarkerPrefix.size() + 1 + kMarkerSuffix.size()) return false;
+  if (text.substr(text.size() - kMarkerSuffix.size()) != kMarkerSuffix) return false;
+  size_t prefix = text.rfind(kMarkerPrefix);
+  if (prefix == std::string_view::npos) return false;
+  size_t digits_begin = prefix + kMarkerPrefix.size();
+  size_t digits_end = text.size() - kMarkerSuffix.size();
+  if (digits_end <= digits_begin || digits_end - digits_begin > 19) return false;
+  size_t n = 0;
+  auto res = std::from_chars(text.data() + digits_begin, text.data() + digits_end, n);
+  if (res.ec != std::errc() || res.ptr != text.data() + digits_end) return false;
+  *body = text.substr(0, prefix);
+  return true;
+}
+
+// Truncates one text; returns false when it is within limits. `*original_chars` is the
+// length of the text before any earlier marker.
+bool TruncateText(std::string* text, size_t max_chars, size_t* original_chars) {
+  std::string_view body = *text;
+  if (!SplitMarker(*text, &body) && text->size() <= max_chars) return false;
+  size_t chars = CodePointCount(body);
+  if (chars <= max_chars) return false;
+  *original_chars = chars;
+  text->resize(CodePointPrefixBytes(body, max_chars));
+  text->append(TruncationMarker(max_chars));
+  return true;
+}
+
+bool TruncateParts(Json* parts, size_t max_chars, size_t* original_chars) {
+  std::string joined;
+  for (const Json& part : *parts) {
+    if (IsTextPart(part)) joined += part["text"].get_ref<const std::string&>();
+  }
+  std::string_view body = joined;
+  SplitMarker(joined, &body);
+  size_t chars = CodePointCount(body);
+  if (chars <= max_chars) return false;
+  *original_chars = chars;
+  Json out = Json::array();
+  size_t budget = max_chars;
+  bool cut = false;
+  for (Json& part : *parts) {
+    if (!IsTextPart(part)) {
+      out.push_back(std::move(part));
+      continue;
+    }
+    if (cut) continue;
+    std::string& text = part["text"].get_ref<std::string&>();
+    size_t n = CodePointCount(text);
+    if (n <= budget) {
+      budget -= n;
+    } else {
+      text.resize(CodePointPrefixBytes(text, budget));
+      text.append(TruncationMarker(max_chars));
+      cut = true;
+    }
+    out.push_back(std::move(part));
+  }
+  *parts = std::move(out);
+  return true;
+}
+
+bool ContributesToMerge(const Message& m) {
+  if (m.content) return !m.content->empty();
+  if (!m.content_parts.is_array()) return false;
+  for (const Json& part : m.content_parts) {
+    if (!IsTextPart(part) || !part["text"].get_ref<const std::string&>().empty()) return true;
+  }
+  return false;
+}
+
+// Merges messages [begin, end) into messages[begin].
+void MergeRun(std::vector<Message>* messages, size_t begin, size_t end,
+              std::string_view separator) {
+  std::string pending;
+  Json parts = Json::array();
+  bool any_contribution = false;
+  for (size_t k = begin; k < end; ++k) {
+    const Message& m = (*messages)[k];
+    if (!ContributesToMerge(m)) continue;
+    if (any_contribution) pending.append(separator);
+    any_contribution = true;
+    if (m.content) {
+      pending += *m.content;
+      continue;
+    }
+    for (const Json& part : m.content_parts) {
+      if (IsTextPart(part)) {
+        pending += part["text"].get_ref<const std::string&>();
+        continue;
+      }
+      if (!pending.empty()) {
+        parts.push_back(Json{{"type", "text"}, {"text", std::move(pending)}});
+        pending.clear();
+      }
+      parts.push_back(part);
+    }
+  }
+  Message& merged = (*messages)[begin];
+  if (parts.empty()) {
+    merged.content = std::move(pending);
+    merged.content_parts = Json();
+  } else {
+    if (!pending.empty()) parts.push_back(Json{{"type", "text"}, {"text", std::move(pending)}});
+    merged.content.reset();
+    merged.content_parts = std::move(parts);
+  }
+}
+
+bool IsMergeableUser(const Message& m) { return m.role == Role::kUser && !m.guidance; }
+
+}  // namespace
+
+size_t CodePointCount(std::string_view utf8) {
+  size_t count = 0;
+  for (char c : utf8) count += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return count;
+}
+
+size_t CodePointPrefixBytes(std::string_view utf8, size_t n) {
+  size_t count = 0;
+  for (size_t i = 0; i < utf8.size(); ++i) {
+    if ((static_cast<unsigned char>(utf8[i]) & 0xC0) == 0x80) continue;
+    if (count == n) return i;
+    ++count;
+  }
+  return utf8.size();
+}
+
+std::string TruncationMarker(size_t max_chars) {
+  return base::StrCat(kMarkerPrefix, max_chars, kMarkerSuffix);
+}
+
+int DropGuidance(Trace* trace, const std::vector<std::string>& exact_texts) {
+  std::unordered_set<std::string_view> texts;
+  for (const std::string& t : exact_texts) {
+    std::string_view trimmed = TrimTrailingSpace(t);
+    if (!trimmed.empty()) texts.insert(trimmed);
+  }
+  std::vector<Message>& messages = trace->messages;
+  std::vector<bool> drop(messages.size(), false);
+  std::vector<Provenance> entries;
+  for (size_t i = 0; i < messages.size(); ++i) {
+    const Message& m = messages[i];
+    if (drop[i]) continue;
+    std::string reason;
+    if (m.guidance) {
+      reason = "guidance-marked";
+    } else if (IsPromptRole(m.role) && !texts.empty()) {
+      std::string text = m.Text();
+      if (texts.count(TrimTrailingSpace(text)) > 0) reason = "guidance-text";
+    }
+    if (reason.empty()) continue;
+    drop[i] = true;
+    std::string detail = base::StrCat("dropped ", reason, " ", RoleName(m.role), " message (",
+                                      CodePointCount(m.Text()), " characters)");
+    std::vector<size_t> answers = AnswerIndices(*trace, i);
+    for (size_t a : answers) drop[a] = true;
+    if (!answers.empty()) {
+      base::StrAppend(&detail, " and its ", answers.size(), " tool ",
+                      Plural(answers.size(), "result", "results"));
+    }
+    entries.push_back({"drop_guidance", std::move(detail), static_cast<int>(i)});
+  }
+  if (entries.empty()) return 0;
+  EraseMarked(&messages, drop);
+  int count = static_cast<int>(entries.size());
+  AddReversed(trace, std::move(entries));
+  return count;
+}
+
+absl::Status DeleteMessage(Trace* trace, int index) {
+  std::vector<Message>& messages = trace->messages;
+  if (index < 0 || static_cast<size_t>(index) >= messages.size()) {
+    return absl::InvalidArgumentError(base::StrCat(TraceName(*trace), ": message index ", index,
+                                                   " out of range (", messages.size(),
+                                                   " messages)"));
+  }
+  size_t at = static_cast<size_t>(index);
+  const Message& m = messages[at];
+  if (m.role == Role::kTool) {
+    // The call was made by the nearest assistant message before it.
+    std::string hint = "delete the assistant message that made the call instead";
+    for (size_t i = at; i-- > 0;) {
+      if (messages[i].role != Role::kAssistant) continue;
+      if (!messages[i].tool_calls.empty()) {
+        hint = base::StrCat("delete the assistant message at index ", i,
+                            " instead, which takes its tool results with it");
+      }
+      break;
+    }
+    return absl::InvalidArgumentError(base::StrCat(
+        TraceName(*trace), ": message ", index, " is a tool result (tool_call_id \"",
+        m.tool_call_id, "\"); deleting it alone would leave its call unanswered; ", hint));
+  }
+  std::vector<bool> drop(messages.size(), false);
+  drop[at] = true;
+  std::string detail = base::StrCat("deleted ", RoleName(m.role), " message");
+  std::vector<size_t> answers = AnswerIndices(*trace, at);
+  for (size_t a : answers) drop[a] = true;
+  if (!answers.empty()) {
+    base::StrAppend(&detail, " and the ", answers.size(), " tool ",
+                    Plural(answers.size(), "result", "results"), " answering its calls");
+  }
+  EraseMarked(&messages, drop);
+  trace->AddProvenance("delete_message", std::move(detail), index);
+  return absl::OkStatus();
+}
+
+absl::Status DeleteUserTurn(Trace* trace, int turn) {
+  std::vector<Message>& messages = trace->messages;
+  size_t users = 0;
+  size_t begin = messages.size();
+  for (size_t i = 0; i < messages.size(); ++i) {
+    if (messages[i].role != Role::kUser) continue;
+    if (turn >= 0 && users == static_cast<size_t>(turn)) begin = i;
+    ++users;
+  }
+  if (turn < 0 || begin == messages.size()) {
+    return absl::InvalidArgumentError(base::StrCat(TraceName(*trace), ": user turn ", turn,
+                                                   " out of range (", users, " user ",
+                                                   Plural(users, "message", "messages"), ")"));
+  }
+  size_t end = begin + 1;
+  while (end < messages.size() && messages[end].role != Role::kUser) ++end;
+  std::string detail =
+      base::StrCat("deleted user turn ", turn, " (", end - begin, " ",
+                   Plural(end - begin, "message", "messages"), ", ", begin, "-", end - 1, ")");
+  messages.erase(messages.begin() + static_cast<std::ptrdiff_t>(begin),
+                 messages.begin() + static_cast<std::ptrdiff_t>(end));
+  trace->AddProvenance("delete_user_turn", std::move(detail), static_cast<int>(begin));
+  return absl::OkStatus();
+}
+
+int MergeConsecutiveUserTurns(Trace* trace, std::string_view separator) {
+  std::vector<Message>& messages = trace->messages;
+  std::vector<bool> drop(messages.size(), false);
+  std::vector<Provenance> entries;
+  for (size_t i = 0; i < messages.size();) {
+    size_t j = i + 1;
+    if (IsMergeableUser(messages[i])) {
+      while (j < messages.size() && IsMergeableUser(messages[j])) ++j;
+    }
+    if (j - i > 1) {
+      MergeRun(&messages, i, j, separator);
+      for (size_t k = i + 1; k < j; ++k) drop[k] = true;
+      entries.push_back(
+          {"merge_user_turns",
+           base::StrCat("merged ", j - i, " consecutive user messages (", i, "-", j - 1, ")"),
+           static_cast<int>(i)});
+    }
+    i = j;
+  }
+  if (entries.empty()) return 0;
+  EraseMarked(&messages, drop);
+  int count = static_cast<int>(entries.size());
+  AddReversed(trace, std::move(entries));
+  return count;
+}
+
+int TruncateToolResults(Trace* trace, size_t max_chars) {
+  if (max_chars == 0) return 0;
+  int count = 0;
+  for (size_t i = 0; i < trace->messages.size(); ++i) {
+    Message& m = trace->messages[i];
+    if (m.role != Role::kTool) continue;
+    size_t original = 0;
+    bool changed = false;
+    if (m.content) {
+      changed = TruncateText(&*m.content, max_chars, &original);
+    } else if (m.content_parts.is_array()) {
+      changed = TruncateParts(&m.content_parts, max_chars, &original);
+    }
+    if (!changed) continue;
+    trace->AddProvenance(
+        "truncate_tool_result",
+        base::StrCat("truncated tool result from ", original, " to ", max_chars, " characters"),
+        static_cast<int>(i));
+    ++count;
+  }
+  return count;
+}
+
+}  // namespace tracemill::trace

@@ -11,8 +11,7 @@ namespace {
 constexpr size_t kFlushBytes = size_t{1} << 20;
 }  // namespace
 
-JsonlWriter::JsonlWriter(std::unique_ptr<base::AtomicFileWriter> file)
-    : file_(std::move(file)) {}
+JsonlWriter::JsonlWriter(std::unique_ptr<base::AtomicFileWriter> file) : file_(std::move(file)) {}
 
 JsonlWriter::~JsonlWriter() = default;
 

@@ -4,22 +4,33 @@ namespace tracemill::trace {
 
 std::string_view RoleName(Role role) {
   switch (role) {
-    case Role::kSystem: return "system";
-    case Role::kDeveloper: return "developer";
-    case Role::kUser: return "user";
-    case Role::kAssistant: return "assistant";
-    case Role::kTool: return "tool";
+    case Role::kSystem:
+      return "system";
+    case Role::kDeveloper:
+      return "developer";
+    case Role::kUser:
+      return "user";
+    case Role::kAssistant:
+      return "assistant";
+    case Role::kTool:
+      return "tool";
   }
   return "unknown";
 }
 
 bool ParseRole(std::string_view name, Role* role) {
-  if (name == "system") *role = Role::kSystem;
-  else if (name == "user") *role = Role::kUser;
-  else if (name == "assistant") *role = Role::kAssistant;
-  else if (name == "tool") *role = Role::kTool;
-  else if (name == "developer") *role = Role::kDeveloper;
-  else return false;
+  if (name == "system")
+    *role = Role::kSystem;
+  else if (name == "user")
+    *role = Role::kUser;
+  else if (name == "assistant")
+    *role = Role::kAssistant;
+  else if (name == "tool")
+    *role = Role::kTool;
+  else if (name == "developer")
+    *role = Role::kDeveloper;
+  else
+    return false;
   return true;
 }
 

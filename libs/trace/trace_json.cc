@@ -1,7 +1,7 @@
 #include "libs/trace/trace_json.h"
 
-#include "libs/base/str_cat.h"
 #include "libs/base/status_macros.h"
+#include "libs/base/str_cat.h"
 
 namespace tracemill::trace {
 namespace {
@@ -25,8 +25,8 @@ absl::Status OptString(const Json& obj, const char* key, std::string_view where,
   return absl::OkStatus();
 }
 
-absl::Status OptInt(const Json& obj, const char* key, std::string_view where,
-                    std::string_view path, int64_t* out) {
+absl::Status OptInt(const Json& obj, const char* key, std::string_view where, std::string_view path,
+                    int64_t* out) {
   auto it = obj.find(key);
   if (it == obj.end() || it->is_null()) return absl::OkStatus();
   if (!it->is_number_integer()) {
@@ -114,7 +114,8 @@ absl::StatusOr<Message> ParseMessage(const Json& json, std::string_view where,
     } else if (key == "reasoning_content" || key == "reasoning") {
       // vLLM has used both names; an empty or null value means no reasoning.
       if (it->is_string()) {
-        if (!it->get_ref<const std::string&>().empty()) m.reasoning_content = it->get<std::string>();
+        if (!it->get_ref<const std::string&>().empty())
+          m.reasoning_content = it->get<std::string>();
       } else if (!it->is_null()) {
         return TypeError(where, path + "." + key, "string or null", *it);
       }
@@ -122,8 +123,9 @@ absl::StatusOr<Message> ParseMessage(const Json& json, std::string_view where,
       if (it->is_null()) continue;
       if (!it->is_array()) return TypeError(where, path + ".tool_calls", "array", *it);
       for (size_t i = 0; i < it->size(); ++i) {
-        TM_ASSIGN_OR_RETURN(ToolCall call,
-                            ParseToolCall((*it)[i], where, base::StrCat(path, ".tool_calls[", i, "]")));
+        TM_ASSIGN_OR_RETURN(
+            ToolCall call,
+            ParseToolCall((*it)[i], where, base::StrCat(path, ".tool_calls[", i, "]")));
         m.tool_calls.push_back(std::move(call));
       }
     } else if (key == "tool_call_id") {
@@ -142,9 +144,9 @@ absl::StatusOr<Message> ParseMessage(const Json& json, std::string_view where,
     }
   }
   if (m.role != Role::kAssistant && !m.tool_calls.empty()) {
-    return FieldError(where, path + ".tool_calls",
-                      base::StrCat("only assistant messages carry tool calls, not ",
-                                   RoleName(m.role)));
+    return FieldError(
+        where, path + ".tool_calls",
+        base::StrCat("only assistant messages carry tool calls, not ", RoleName(m.role)));
   }
   return m;
 }
@@ -196,7 +198,8 @@ absl::StatusOr<Trace> ParseTrace(const Json& json, std::string_view where) {
       if (!v.is_array()) return TypeError(where, "messages", "array", v);
       t.messages.reserve(v.size());
       for (size_t i = 0; i < v.size(); ++i) {
-        TM_ASSIGN_OR_RETURN(Message m, ParseMessage(v[i], where, base::StrCat("messages[", i, "]")));
+        TM_ASSIGN_OR_RETURN(Message m,
+                            ParseMessage(v[i], where, base::StrCat("messages[", i, "]")));
         t.messages.push_back(std::move(m));
       }
     } else if (key == "tools") {
@@ -204,7 +207,8 @@ absl::StatusOr<Trace> ParseTrace(const Json& json, std::string_view where) {
       if (!v.is_array()) return TypeError(where, "tools", "array", v);
       t.tools.reserve(v.size());
       for (size_t i = 0; i < v.size(); ++i) {
-        TM_ASSIGN_OR_RETURN(ToolDef tool, ParseToolDef(v[i], where, base::StrCat("tools[", i, "]")));
+        TM_ASSIGN_OR_RETURN(ToolDef tool,
+                            ParseToolDef(v[i], where, base::StrCat("tools[", i, "]")));
         t.tools.push_back(std::move(tool));
       }
     } else if (key == "id" || key == "run_id" || key == "task_id" || key == "timestamp" ||
@@ -233,7 +237,8 @@ absl::StatusOr<Trace> ParseTrace(const Json& json, std::string_view where) {
       if (v.is_null()) continue;
       if (!v.is_object()) return TypeError(where, "usage", "object", v);
       TM_RETURN_IF_ERROR(OptInt(v, "prompt_tokens", where, "usage.", &t.usage.prompt_tokens));
-      TM_RETURN_IF_ERROR(OptInt(v, "completion_tokens", where, "usage.", &t.usage.completion_tokens));
+      TM_RETURN_IF_ERROR(
+          OptInt(v, "completion_tokens", where, "usage.", &t.usage.completion_tokens));
       TM_RETURN_IF_ERROR(OptInt(v, "total_tokens", where, "usage.", &t.usage.total_tokens));
       TM_RETURN_IF_ERROR(OptInt(v, "requests", where, "usage.", &t.usage.requests));
     } else if (key == "timings") {
@@ -295,8 +300,10 @@ Json ToolCallToJson(const ToolCall& call) {
   Json rest = Json::object();
   for (auto it = call.extra.begin(); it != call.extra.end(); ++it) {
     const std::string& key = it.key();
-    if (key.rfind("function.", 0) == 0) fn[key.substr(9)] = *it;
-    else rest[key] = *it;
+    if (key.rfind("function.", 0) == 0)
+      fn[key.substr(9)] = *it;
+    else
+      rest[key] = *it;
   }
   out["function"] = std::move(fn);
   for (auto it = rest.begin(); it != rest.end(); ++it) out[it.key()] = *it;
@@ -306,9 +313,12 @@ Json ToolCallToJson(const ToolCall& call) {
 Json MessageToJson(const Message& m, bool with_marks) {
   Json out = Json::object();
   out["role"] = std::string(RoleName(m.role));
-  if (m.content) out["content"] = *m.content;
-  else if (!m.content_parts.is_null()) out["content"] = m.content_parts;
-  else out["content"] = nullptr;
+  if (m.content)
+    out["content"] = *m.content;
+  else if (!m.content_parts.is_null())
+    out["content"] = m.content_parts;
+  else
+    out["content"] = nullptr;
   if (m.reasoning_content) out["reasoning_content"] = *m.reasoning_content;
   if (!m.tool_calls.empty()) {
     Json calls = Json::array();

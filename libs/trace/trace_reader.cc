@@ -5,11 +5,11 @@
 #include <system_error>
 
 #include "absl/strings/match.h"
-#include "libs/base/str_cat.h"
 #include "libs/base/file_io.h"
 #include "libs/base/json.h"
 #include "libs/base/line_reader.h"
 #include "libs/base/status_macros.h"
+#include "libs/base/str_cat.h"
 #include "libs/trace/trace_json.h"
 
 namespace tracemill::trace {
@@ -67,9 +67,7 @@ bool IsTraceFile(const fs::path& p) {
   return ext == ".json" || ext == ".jsonl";
 }
 
-bool IsJsonl(const std::string& path) {
-  return path == "-" || absl::EndsWith(path, ".jsonl");
-}
+bool IsJsonl(const std::string& path) { return path == "-" || absl::EndsWith(path, ".jsonl"); }
 
 }  // namespace
 
@@ -136,10 +134,10 @@ absl::Status TraceReader::OpenNextFile(bool* done) {
     uint64_t size = fs::file_size(current_, ec);
     if (!ec && size > options_.max_json_file_bytes) {
       ++summary_.records;
-      summary_.Skip("file_too_large",
-                    base::StrCat(current_, ": ", size, " bytes is over the ",
-                                 options_.max_json_file_bytes,
-                                 "-byte limit for whole-file JSON; write JSONL instead"));
+      summary_.Skip(
+          "file_too_large",
+          base::StrCat(current_, ": ", size, " bytes is over the ", options_.max_json_file_bytes,
+                       "-byte limit for whole-file JSON; write JSONL instead"));
       continue;
     }
     auto text = base::ReadFile(current_);

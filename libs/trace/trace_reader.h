@@ -63,8 +63,8 @@ class TraceReader {
  public:
   // Expands directories; fails only if an input does not exist or a directory cannot be
   // listed. Unreadable files found later are skipped and counted.
-  static absl::StatusOr<std::unique_ptr<TraceReader>> Open(
-      const std::vector<std::string>& inputs, const TraceReaderOptions& options = {});
+  static absl::StatusOr<std::unique_ptr<TraceReader>> Open(const std::vector<std::string>& inputs,
+                                                           const TraceReaderOptions& options = {});
   ~TraceReader();
 
   // Reads the next good trace into `trace`. Returns false when all inputs are done.

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing, builds, and runs the default test set
+# (everything but the tests labelled long, browser, model or gpu). Pass a ctest label
+# expression to run others, e.g. scripts/test.sh -L long.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/build.sh
+jobs=$(nproc 2>/dev/null || echo 2)
+cd build
+if [ $# -gt 0 ]; then
+  ctest --output-on-failure -j "$jobs" "$@"
+else
+  ctest --output-on-failure -j "$jobs" -LE 'long|browser|model|gpu'
+fi
