@@ -82,7 +82,7 @@ int Generate(long n, const std::string& path) {
         messages.push_back(
             {{"role", "assistant"},
              {"content", "\n\n"},
-             {"reasoning_content", Words(rng, 200)},
+             {"reasoning_content", Words(rng, 120)},
              {"tool_calls",
               tmill::Json::array({{{"id", id},
                                    {"type", "function"},
@@ -91,7 +91,7 @@ int Generate(long n, const std::string& path) {
                                      {"arguments", tmill::base::DumpJson(args)}}}}})}});
         if (dangling && u == turns - 1 && s == steps - 1) break;
         messages.push_back(
-            {{"role", "tool"}, {"tool_call_id", id}, {"content", Words(rng, 1000 + rng() % 5000)}});
+            {{"role", "tool"}, {"tool_call_id", id}, {"content", Words(rng, 300 + rng() % 2000)}});
       }
       if (!(dangling && u == turns - 1)) {
         messages.push_back({{"role", "assistant"},

@@ -54,6 +54,9 @@ int RunUnroll(const UnrollFlags& f) {
     if (!text.ok()) return Fail(text.status());
     auto json = base::ParseJson(*text, f.curate_report);
     if (!json.ok()) return Fail(json.status());
+    // The card gets the counters; per-record messages stay in the report file.
+    json->erase("examples");
+    if (json->contains("read")) (*json)["read"].erase("issues");
     options.curation = std::move(*json);
   }
   base::ProgressBar bar("unroll", 0, base::ProgressBar::Unit::kBytes, !f.quiet);

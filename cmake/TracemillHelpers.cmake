@@ -54,3 +54,10 @@ function(tm_fuzzer)
     endif()
   endif()
 endfunction()
+
+# tm_use_fast_malloc(<target>): link mimalloc into an executable when it is installed.
+function(tm_use_fast_malloc target)
+  if(TRACEMILL_MIMALLOC)
+    target_link_libraries(${target} PRIVATE ${TRACEMILL_MIMALLOC})
+  endif()
+endfunction()

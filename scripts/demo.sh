@@ -11,5 +11,5 @@ mkdir -p "$out"
 build/cli/tracemill curate examples/traces --rules examples/curate_rules.yaml \
   -o "$out/curated.jsonl" --rejects "$out/rejects.jsonl" --report "$out/curate_report.json"
 build/cli/tracemill unroll "$out/curated.jsonl" -o "$out/dataset" --mode per-turn \
-  --eval-ratio 0.25 --title "tracemill demo traces"
+  --eval-ratio 0.25 --title "tracemill demo traces" --curate-report "$out/curate_report.json"
 echo "dataset: $out/dataset (card: $out/dataset/README.md)"

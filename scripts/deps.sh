@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
-  libabsl-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev
+  libabsl-dev nlohmann-json3-dev libsimdjson-dev libyaml-cpp-dev libcli11-dev libmimalloc-dev
   protobuf-compiler libprotobuf-dev
   libgtest-dev libgmock-dev
 )

@@ -23,9 +23,14 @@ namespace base {
 // inside strings is an error.
 absl::StatusOr<Json> ParseJson(std::string_view text, std::string_view where);
 
-// Compact JSON text. Never throws: invalid UTF-8 (which ParseJson never produces) is
-// replaced by U+FFFD.
+// Compact JSON text, byte-identical to nlohmann's dump() but several times faster on
+// string-heavy values (traces are mostly text). Never throws: invalid UTF-8 (which
+// ParseJson never produces) is replaced by U+FFFD.
 std::string DumpJson(const Json& value);
+// Appends the compact JSON text of `value` to `out`.
+void AppendJson(std::string* out, const Json& value);
+// Appends `text` as a JSON string literal (quotes included), escaped as DumpJson does.
+void AppendJsonString(std::string* out, std::string_view text);
 
 // Indented JSON text (`indent` spaces), as the reference agent writes its trace files.
 std::string DumpJsonPretty(const Json& value, int indent = 2);

@@ -1,5 +1,7 @@
 #include "libs/base/json.h"
 
+#include <limits>
+
 #include "gtest/gtest.h"
 
 namespace tracemill::base {
@@ -30,6 +32,21 @@ TEST(JsonTest, MalformedNamesWhereAndPosition) {
 TEST(JsonTest, InvalidUtf8InStringIsAnError) {
   std::string text = "{\"a\":\"\xC3\x28\"}";
   EXPECT_FALSE(ParseJson(text, "t").ok());
+}
+
+TEST(JsonTest, DumpMatchesNlohmannByteForByte) {
+  Json v = Json::object();
+  v["text"] = std::string("quote \" back \\ nl \n cr \r tab \t bs \b ff \f nul ") +
+              std::string(1, '\0') + "\x01\x1f del \x7f slash / 你好 👨\u200d👩";
+  v["ints"] = {0, -1, 42, std::numeric_limits<int64_t>::min(),
+               std::numeric_limits<uint64_t>::max()};
+  v["floats"] = {0.5, 1.0, -2.25e-300, 1e300, 0.1};
+  v["nested"] = {{"z", nullptr}, {"a", {true, false, Json::array(), Json::object()}}};
+  v["bad utf8"] = std::string("\xff\xfe ok");
+  EXPECT_EQ(DumpJson(v), v.dump(-1, ' ', false, Json::error_handler_t::replace));
+  std::string out = "x";
+  AppendJsonString(&out, "a\"b");
+  EXPECT_EQ(out, "x\"a\\\"b\"");
 }
 
 TEST(JsonTest, Utf8Validation) {

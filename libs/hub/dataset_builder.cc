@@ -51,18 +51,23 @@ absl::Status BuildDataset(const std::vector<std::string>& inputs,
   TM_ASSIGN_OR_RETURN(auto writer, DatasetWriter::Open(options.out_dir, options.writer));
   *report = BuildDatasetReport();
   trace::Trace t;
+  std::string line;
   for (;;) {
     TM_ASSIGN_OR_RETURN(bool more, reader->Next(&t));
     if (!more) break;
     ++report->traces;
     std::string split(trace::SplitForPosition(trace::SplitPosition(t.id, options.split.seed), cut));
     ++report->traces_per_split[split];
-    std::vector<trace::Row> rows = trace::UnrollTrace(t, options.mode);
-    if (rows.empty()) ++report->traces_without_rows;
-    std::string tools_json = trace::ToolsJsonString(t.tools);
-    for (trace::Row& row : rows) {
-      row.split = split;
-      TM_RETURN_IF_ERROR(writer->Write(split, trace::RowToDatasetJson(row, tools_json)));
+    std::vector<trace::RowSpan> rows = trace::UnrollSpans(t, options.mode);
+    if (rows.empty()) {
+      ++report->traces_without_rows;
+      continue;
+    }
+    trace::DatasetRowEncoder encoder(t);
+    for (const trace::RowSpan& row : rows) {
+      line.clear();
+      encoder.AppendRow(row, split, &line);
+      TM_RETURN_IF_ERROR(writer->WriteLine(split, line));
       ++report->rows;
       ++report->rows_per_split[split];
     }

@@ -103,6 +103,15 @@ absl::Status DatasetWriter::FinishShard(SplitState* state) {
 }
 
 absl::Status DatasetWriter::Write(std::string_view split, const Json& row) {
+  if (!row.is_object()) {
+    return absl::InvalidArgumentError(base::StrCat("dataset writer: row for split ", split,
+                                                   " is a JSON ", base::JsonTypeName(row),
+                                                   ", not an object"));
+  }
+  return WriteLine(split, base::DumpJson(row));
+}
+
+absl::Status DatasetWriter::WriteLine(std::string_view split, std::string_view json_object) {
   if (closed_) return absl::FailedPreconditionError("dataset writer: already closed");
   if (!error_.ok()) {
     return absl::FailedPreconditionError(
@@ -113,13 +122,9 @@ absl::Status DatasetWriter::Write(std::string_view split, const Json& row) {
         base::StrCat("dataset writer: invalid split name \"", split,
                      "\" (use letters, digits and '_'; '-' is not allowed)"));
   }
-  if (!row.is_object()) {
-    return absl::InvalidArgumentError(base::StrCat("dataset writer: row for split ", split,
-                                                   " is a JSON ", base::JsonTypeName(row),
-                                                   ", not an object"));
-  }
-  std::string line = base::DumpJson(row);
-  line += '\n';
+  line_.assign(json_object.data(), json_object.size());
+  line_ += '\n';
+  const std::string& line = line_;
 
   const std::string split_name(split);
   SplitState& state = splits_[split_name];

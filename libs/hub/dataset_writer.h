@@ -63,6 +63,9 @@ class DatasetWriter {
   // InvalidArgument for a bad split name or a row that is not an object;
   // FailedPrecondition after Close() or after an earlier write error.
   absl::Status Write(std::string_view split, const Json& row);
+  // Like Write, for a row already encoded as one line of compact JSON (no newline); the
+  // caller vouches that it is a JSON object.
+  absl::Status WriteLine(std::string_view split, std::string_view json_object);
 
   // Renames the shards to their final names (the count is known only now), removes
   // older shards of a previous run in <dir>/data that are not part of this one, and
@@ -99,7 +102,9 @@ class DatasetWriter {
   std::map<std::string, int64_t> rows_;
   std::map<std::string, std::vector<std::string>> final_paths_;
   bool closed_ = false;
-  absl::Status error_;  // the first write error; the writer refuses rows after one
+  absl::Status error_;
+  std::string line_;  // scratch buffer for WriteLine  // the first write error; the writer refuses
+                      // rows after one
 };
 
 }  // namespace tracemill::hub

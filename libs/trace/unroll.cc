@@ -8,45 +8,36 @@
 namespace tracemill::trace {
 namespace {
 
-// A row holding messages[0..last], copied once.
-Row PrefixRow(const Trace& trace, std::string id, size_t last, int truncation_point,
-              int target_from) {
-  Row row;
-  row.id = std::move(id);
-  row.original_id = trace.id;
-  row.truncation_point = truncation_point;
-  row.target_from = target_from;
-  row.messages.assign(trace.messages.begin(),
-                      trace.messages.begin() + static_cast<std::ptrdiff_t>(last + 1));
-  return row;
+RowSpan Span(std::string id, size_t last, int truncation_point, int target_from) {
+  return RowSpan{std::move(id), truncation_point, target_from, last + 1};
 }
 
-void UnrollSeed(const Trace& trace, std::vector<Row>* rows) {
+void UnrollSeed(const Trace& trace, std::vector<RowSpan>* rows) {
   const std::vector<Message>& msgs = trace.messages;
   int ordinal = 0;
   for (size_t i = 0; i < msgs.size(); ++i) {
     if (msgs[i].role != Role::kAssistant) continue;
     ++ordinal;
     if (i > 0 && msgs[i - 1].role == Role::kUser) {
-      rows->push_back(PrefixRow(trace, base::StrCat(trace.id, "_trunc_", ordinal), i, ordinal,
-                                static_cast<int>(i)));
+      rows->push_back(
+          Span(base::StrCat(trace.id, "_trunc_", ordinal), i, ordinal, static_cast<int>(i)));
     }
   }
-  rows->push_back(PrefixRow(trace, trace.id, msgs.size() - 1, 0, 0));
+  rows->push_back(Span(trace.id, msgs.size() - 1, 0, 0));
 }
 
-void UnrollPerTurn(const Trace& trace, std::vector<Row>* rows) {
+void UnrollPerTurn(const Trace& trace, std::vector<RowSpan>* rows) {
   const std::vector<Message>& msgs = trace.messages;
   int ordinal = 0;
   for (size_t i = 0; i < msgs.size(); ++i) {
     if (msgs[i].role != Role::kAssistant) continue;
     ++ordinal;
-    rows->push_back(PrefixRow(trace, base::StrCat(trace.id, "_trunc_", ordinal), i, ordinal,
-                              static_cast<int>(i)));
+    rows->push_back(
+        Span(base::StrCat(trace.id, "_trunc_", ordinal), i, ordinal, static_cast<int>(i)));
   }
 }
 
-void UnrollPerQuery(const Trace& trace, std::vector<Row>* rows) {
+void UnrollPerQuery(const Trace& trace, std::vector<RowSpan>* rows) {
   const std::vector<Message>& msgs = trace.messages;
   int assistant_ordinal = 0;
   int user_ordinal = 0;
@@ -58,9 +49,9 @@ void UnrollPerQuery(const Trace& trace, std::vector<Row>* rows) {
   int last_ordinal = 0;
   auto close_query = [&] {
     if (query > 0 && last_assistant >= 0) {
-      rows->push_back(PrefixRow(trace, base::StrCat(trace.id, "_query_", query),
-                                static_cast<size_t>(last_assistant), last_ordinal,
-                                static_cast<int>(query_index) + 1));
+      rows->push_back(Span(base::StrCat(trace.id, "_query_", query),
+                           static_cast<size_t>(last_assistant), last_ordinal,
+                           static_cast<int>(query_index) + 1));
     }
   };
   for (size_t i = 0; i < msgs.size(); ++i) {
@@ -104,19 +95,34 @@ std::string_view UnrollModeName(UnrollMode mode) {
   return "unknown";
 }
 
-std::vector<Row> UnrollTrace(const Trace& trace, UnrollMode mode) {
-  std::vector<Row> rows;
-  if (trace.messages.empty()) return rows;
+std::vector<RowSpan> UnrollSpans(const Trace& trace, UnrollMode mode) {
+  std::vector<RowSpan> spans;
+  if (trace.messages.empty()) return spans;
   switch (mode) {
     case UnrollMode::kSeed:
-      UnrollSeed(trace, &rows);
+      UnrollSeed(trace, &spans);
       break;
     case UnrollMode::kPerTurn:
-      UnrollPerTurn(trace, &rows);
+      UnrollPerTurn(trace, &spans);
       break;
     case UnrollMode::kPerQuery:
-      UnrollPerQuery(trace, &rows);
+      UnrollPerQuery(trace, &spans);
       break;
+  }
+  return spans;
+}
+
+std::vector<Row> UnrollTrace(const Trace& trace, UnrollMode mode) {
+  std::vector<Row> rows;
+  for (RowSpan& span : UnrollSpans(trace, mode)) {
+    Row row;
+    row.id = std::move(span.id);
+    row.original_id = trace.id;
+    row.truncation_point = span.truncation_point;
+    row.target_from = span.target_from;
+    row.messages.assign(trace.messages.begin(),
+                        trace.messages.begin() + static_cast<std::ptrdiff_t>(span.end));
+    rows.push_back(std::move(row));
   }
   return rows;
 }
@@ -171,6 +177,39 @@ Json RowToDatasetJson(const Row& row, const std::string& tools_json) {
   out["messages"] = std::move(messages);
   out["tools"] = tools_json;
   return out;
+}
+
+DatasetRowEncoder::DatasetRowEncoder(const Trace& trace) {
+  messages_.reserve(trace.messages.size());
+  for (const Message& m : trace.messages)
+    messages_.push_back(base::DumpJson(MessageToDatasetJson(m)));
+  base::AppendJsonString(&tools_literal_, ToolsJsonString(trace.tools));
+  base::AppendJsonString(&original_id_literal_, trace.id);
+}
+
+void DatasetRowEncoder::AppendRow(const RowSpan& span, std::string_view split,
+                                  std::string* out) const {
+  // Same keys, order and text as base::DumpJson(RowToDatasetJson(row, tools_json)).
+  out->append("{\"id\":");
+  base::AppendJsonString(out, span.id);
+  out->append(",\"original_id\":");
+  out->append(original_id_literal_);
+  out->append(",\"truncation_point\":");
+  if (span.truncation_point == 0) {
+    out->append("null");
+  } else {
+    base::StrAppend(out, span.truncation_point);
+  }
+  base::StrAppend(out, ",\"target_from\":", span.target_from, ",\"split\":");
+  base::AppendJsonString(out, split);
+  out->append(",\"messages\":[");
+  for (size_t i = 0; i < span.end && i < messages_.size(); ++i) {
+    if (i > 0) out->push_back(',');
+    out->append(messages_[i]);
+  }
+  out->append("],\"tools\":");
+  out->append(tools_literal_);
+  out->push_back('}');
 }
 
 }  // namespace tracemill::trace

@@ -58,6 +58,17 @@ struct Row {
 // owns a copy of its prefix of the messages.
 std::vector<Row> UnrollTrace(const Trace& trace, UnrollMode mode);
 
+// A row described by where it ends; every row is a prefix of its trace, so this is all
+// that distinguishes rows of one trace. UnrollTrace is UnrollSpans plus a copy of
+// messages[0, end) per row.
+struct RowSpan {
+  std::string id;
+  int truncation_point = 0;
+  int target_from = 0;
+  size_t end = 0;  // the row holds messages[0, end)
+};
+std::vector<RowSpan> UnrollSpans(const Trace& trace, UnrollMode mode);
+
 // The trace's OpenAI tool list as compact JSON text: "[{"type":"function",...}, ...]",
 // key order kept. Compute it once per trace and pass it to RowToDatasetJson.
 std::string ToolsJsonString(const std::vector<ToolDef>& tools);
@@ -74,6 +85,21 @@ std::string ToolsJsonString(const std::vector<ToolDef>& tools);
 //  - tool_call_id, name: null when empty.
 // Unknown keys (`extra`) and tracemill's marks (`guidance`) are not published.
 Json RowToDatasetJson(const Row& row, const std::string& tools_json);
+
+// Writes the published rows of one trace without copying messages: each message and the
+// tool list are encoded once and shared by every row that contains them. AppendRow
+// produces exactly base::DumpJson(RowToDatasetJson(row, ToolsJsonString(trace.tools))).
+// Not thread-safe.
+class DatasetRowEncoder {
+ public:
+  explicit DatasetRowEncoder(const Trace& trace);
+  void AppendRow(const RowSpan& span, std::string_view split, std::string* out) const;
+
+ private:
+  std::vector<std::string> messages_;  // encoded once each
+  std::string tools_literal_;          // the tool list's JSON text as a JSON string
+  std::string original_id_literal_;
+};
 
 }  // namespace tracemill::trace
 

@@ -6,6 +6,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/trace/trace_json.h"
+#include "libs/trace/trace_reader.h"
 
 namespace tracemill::trace {
 namespace {
@@ -355,6 +356,35 @@ TEST(RowToDatasetJsonTest, NoToolsIsEmptyListString) {
   Json j = RowToDatasetJson(row, ToolsJsonString({}));
   EXPECT_EQ(j["tools"], "[]");
   EXPECT_EQ(j["messages"][0]["content"], "hi");
+}
+
+}  // namespace
+}  // namespace tracemill::trace
+
+namespace tracemill::trace {
+namespace {
+
+TEST(DatasetRowEncoderTest, MatchesRowToDatasetJsonOnTheExamples) {
+  auto traces = ReadAllTraces({std::string(TRACEMILL_SOURCE_DIR) + "/examples/traces"});
+  ASSERT_TRUE(traces.ok());
+  int rows = 0;
+  for (const Trace& t : *traces) {
+    std::string tools_json = ToolsJsonString(t.tools);
+    DatasetRowEncoder encoder(t);
+    for (UnrollMode mode : {UnrollMode::kSeed, UnrollMode::kPerTurn, UnrollMode::kPerQuery}) {
+      std::vector<RowSpan> spans = UnrollSpans(t, mode);
+      std::vector<Row> full = UnrollTrace(t, mode);
+      ASSERT_EQ(spans.size(), full.size());
+      for (size_t i = 0; i < spans.size(); ++i) {
+        full[i].split = "eval";
+        std::string line;
+        encoder.AppendRow(spans[i], "eval", &line);
+        EXPECT_EQ(line, base::DumpJson(RowToDatasetJson(full[i], tools_json))) << full[i].id;
+        ++rows;
+      }
+    }
+  }
+  EXPECT_EQ(rows, 15 + 20 + 9);
 }
 
 }  // namespace
