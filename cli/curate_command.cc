@@ -7,6 +7,7 @@
 #include "CLI/CLI.hpp"
 #include "cli/commands.h"
 #include "libs/base/file_io.h"
+#include "libs/base/logging.h"
 #include "libs/base/progress.h"
 #include "libs/base/str_cat.h"
 #include "libs/trace/curate_options.h"
@@ -27,7 +28,7 @@ struct CurateFlags {
   std::vector<std::string> delete_messages;
   std::vector<std::string> delete_user_turns;
   bool merge_user_turns = false;
-  size_t truncate = 0;
+  int64_t truncate = -1;  // -1: as the rules say; 0: off
   bool no_redact = false;
   bool redact_emails = false;
   bool no_dedupe = false;
@@ -77,7 +78,7 @@ int RunCurate(const CurateFlags& f) {
     options.delete_user_turns.push_back(*ref);
   }
   if (f.merge_user_turns) options.merge_user_turns = true;
-  if (f.truncate > 0) options.truncate_tool_results = f.truncate;
+  if (f.truncate >= 0) options.truncate_tool_results = static_cast<size_t>(f.truncate);
   if (f.no_redact) options.redact = false;
   if (f.redact_emails) options.redact_options.emails = true;
   if (f.no_dedupe) options.dedupe = false;
@@ -117,6 +118,12 @@ int RunCurate(const CurateFlags& f) {
     if (!s.ok()) return Fail(s);
   }
   if (!f.quiet) std::fprintf(stderr, "%s", report.ToText().c_str());
+  if (report.read.skipped > 0) {
+    TM_LOG(WARNING) << report.read.skipped << " input records were skipped; see the report";
+  }
+  if (report.traces_out == 0 && report.traces_in > 0) {
+    TM_LOG(WARNING) << "every trace was dropped; see --rejects for why";
+  }
   return 0;
 }
 
@@ -152,7 +159,9 @@ void AddCurateCommand(CLI::App& app, int* exit_code) {
   cmd->add_flag("--merge-user-turns", flags->merge_user_turns,
                 "Merge consecutive user messages into one");
   cmd->add_option("--truncate-tool-results", flags->truncate,
-                  "Truncate tool results to N characters, with the reference agent's marker");
+                  "Truncate tool results to N characters, with the reference agent's marker "
+                  "(0: off, overriding the rules file)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--no-redact", flags->no_redact, "Do not redact secrets");
   cmd->add_flag("--redact-emails", flags->redact_emails, "Also redact e-mail addresses");
   cmd->add_flag("--no-dedupe", flags->no_dedupe, "Keep exact duplicates");

@@ -102,7 +102,7 @@ TEST_F(CuratedExamplesTest, ReportCountsEveryDecision) {
   std::set<std::string> ids = {(*rejects)[0].id, (*rejects)[1].id};
   EXPECT_TRUE(ids.count("Sign_into_github_20250529_120101"));
   EXPECT_TRUE(ids.count("What_is_the_title_of_example_20250529_113300"));
-  EXPECT_TRUE((*rejects)[0].extra.contains("rejected_by"));
+  EXPECT_TRUE((*rejects)[0].extra.contains("rejected"));
 }
 
 TEST_F(CuratedExamplesTest, CuratedTracesAreCleanAndProvenanced) {

@@ -64,15 +64,29 @@ absl::StatusOr<Json> ParseJson(std::string_view text, std::string_view where) {
     return absl::InvalidArgumentError(base::StrCat(where, ": malformed JSON: nested deeper than ",
                                                    parser.max_depth(), " levels"));
   }
+  // simdjson refused the text. nlohmann either explains where it breaks, or accepts it
+  // (e.g. integers over 64 bits, which become doubles); either way with the same depth
+  // limit, since deeper values would overflow the stack of recursive consumers.
+  const size_t max_depth = parser.max_depth();
+  auto depth_guard = [max_depth](int depth, Json::parse_event_t, Json&) {
+    if (static_cast<size_t>(depth) > max_depth) throw std::length_error("too deep");
+    return true;
+  };
   try {
-    return Json::parse(text.begin(), text.end());
+    return Json::parse(text.begin(), text.end(), depth_guard);
   } catch (const Json::parse_error& e) {
     // nlohmann's what() reads "[json.exception.parse_error.101] parse error at line 1,
-    // column 5: syntax error ..."; keep the part after the bracketed tag.
+    // column 5: syntax error ...; last read: '<input>'". Keep the position and reason,
+    // never the input bytes: they may hold a secret or a megabyte of tool output.
     std::string_view what = e.what();
     auto pos = what.find("] ");
     if (pos != std::string_view::npos) what.remove_prefix(pos + 2);
+    auto last_read = what.find("; last read");
+    if (last_read != std::string_view::npos) what = what.substr(0, last_read);
     return absl::InvalidArgumentError(base::StrCat(where, ": malformed JSON: ", what));
+  } catch (const std::length_error&) {
+    return absl::InvalidArgumentError(
+        base::StrCat(where, ": malformed JSON: nested deeper than ", max_depth, " levels"));
   } catch (const std::exception& e) {
     return absl::InvalidArgumentError(base::StrCat(where, ": malformed JSON: ", e.what()));
   }
@@ -226,42 +240,5 @@ std::string CanonicalJson(const Json& value) {
 }
 
 const char* JsonTypeName(const Json& value) { return value.type_name(); }
-
-bool IsValidUtf8(std::string_view text) {
-  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
-  size_t n = text.size();
-  size_t i = 0;
-  while (i < n) {
-    unsigned char c = s[i];
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t len;
-    uint32_t cp;
-    if ((c & 0xE0) == 0xC0) {
-      len = 2;
-      cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      len = 3;
-      cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      len = 4;
-      cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (i + len > n) return false;
-    for (size_t k = 1; k < len; ++k) {
-      if ((s[i + k] & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (s[i + k] & 0x3F);
-    }
-    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000))
-      return false;
-    if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    i += len;
-  }
-  return true;
-}
 
 }  // namespace tracemill::base

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "libs/base/utf8.h"
 #include "nlohmann/json.hpp"
 
 namespace tracemill {
@@ -18,9 +19,11 @@ using Json = nlohmann::ordered_json;
 
 namespace base {
 
-// Parses `text` as one JSON value. On failure the message names `where` (e.g.
-// "traces/a.jsonl:12") and the byte offset and reason nlohmann reports. Invalid UTF-8
-// inside strings is an error.
+// Parses `text` as one JSON value (simdjson; nlohmann only when simdjson refuses, to
+// locate the error or to read integers wider than 64 bits as doubles). On failure the
+// message names `where` (e.g. "traces/a.jsonl:12") with the line, column and reason,
+// never the input bytes. Invalid UTF-8 inside strings is an error, and so is nesting
+// deeper than 1024 levels (recursive consumers would overflow the stack).
 absl::StatusOr<Json> ParseJson(std::string_view text, std::string_view where);
 
 // Compact JSON text, byte-identical to nlohmann's dump() but several times faster on
@@ -41,9 +44,6 @@ std::string CanonicalJson(const Json& value);
 
 // A short name of the JSON type ("string", "object", ...) for error messages.
 const char* JsonTypeName(const Json& value);
-
-// Returns true if `text` is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
-bool IsValidUtf8(std::string_view text);
 
 }  // namespace base
 }  // namespace tracemill

@@ -29,6 +29,29 @@ TEST(JsonTest, MalformedNamesWhereAndPosition) {
   EXPECT_NE(v.status().message().find("column"), std::string::npos);
 }
 
+TEST(JsonTest, ErrorsNeverEchoTheInput) {
+  auto v = ParseJson(R"({"key": "hf_SECRETSECRETSECRET)", "x.jsonl:3");
+  ASSERT_FALSE(v.ok());
+  std::string msg(v.status().message());
+  EXPECT_EQ(msg.find("SECRET"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("x.jsonl:3: malformed JSON"), std::string::npos) << msg;
+}
+
+TEST(JsonTest, DepthIsLimitedOnBothParsers) {
+  std::string deep = std::string(5000, '[') + std::string(5000, ']');
+  auto v = ParseJson(deep, "deep");
+  ASSERT_FALSE(v.ok());
+  EXPECT_NE(std::string(v.status().message()).find("nested deeper than"), std::string::npos);
+  // A 30-digit integer makes simdjson give up; the fallback must keep the limit.
+  std::string big = "[123456789012345678901234567890," + deep + "]";
+  auto w = ParseJson(big, "big");
+  ASSERT_FALSE(w.ok());
+  EXPECT_NE(std::string(w.status().message()).find("nested deeper than"), std::string::npos);
+  auto ok = ParseJson("[123456789012345678901234567890]", "ok");
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_TRUE((*ok)[0].is_number_float());
+}
+
 TEST(JsonTest, InvalidUtf8InStringIsAnError) {
   std::string text = "{\"a\":\"\xC3\x28\"}";
   EXPECT_FALSE(ParseJson(text, "t").ok());

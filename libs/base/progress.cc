@@ -97,7 +97,6 @@ void ProgressBar::Finish() {
   finished_ = true;
   if (!enabled_) return;
   double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  if (total_ > 0 && done_ < total_ && unit_ == Unit::kBytes) done_ = total_;
   std::fprintf(stderr, tty_ ? "\r%s\x1b[K\n" : "%s\n", Render(done_, elapsed).c_str());
   std::fflush(stderr);
 }

@@ -102,9 +102,8 @@ class DatasetWriter {
   std::map<std::string, int64_t> rows_;
   std::map<std::string, std::vector<std::string>> final_paths_;
   bool closed_ = false;
-  absl::Status error_;
-  std::string line_;  // scratch buffer for WriteLine  // the first write error; the writer refuses
-                      // rows after one
+  absl::Status error_;  // the first write error; the writer refuses rows after one
+  std::string line_;    // scratch buffer for WriteLine
 };
 
 }  // namespace tracemill::hub

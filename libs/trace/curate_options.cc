@@ -95,11 +95,12 @@ absl::Status ParseGates(std::string_view where, const YAML::Node& gates, CurateO
       TM_RETURN_IF_ERROR(GetStrings(where, v, key, &names));
       o->drop_on.clear();
       for (const std::string& name : names) {
+        if (name == "none") continue;
         Gate gate;
         if (!ParseGateName(name, &gate)) {
           return Bad(where, v,
                      base::StrCat("drop_on: unknown gate \"", name,
-                                  "\" (structure, format, execution, outcome)"));
+                                  "\" (structure, format, execution, outcome, none)"));
         }
         o->drop_on.insert(gate);
       }

@@ -4,7 +4,7 @@
 //
 //   gates:
 //     check_schema: true            # validate tool-call arguments against tool schemas
-//     drop_on: [structure, format, outcome]   # gates whose findings drop a trace
+//     drop_on: [structure, format, outcome]   # gates whose findings drop a trace; [none]
 //     on_tool_error: keep           # keep | drop  (execution gate)
 //   edits:
 //     drop_guidance: true           # messages marked guidance, or matching a text below

@@ -1,7 +1,5 @@
 #include "libs/trace/curator.h"
 
-#include <algorithm>
-#include <limits>
 #include <memory>
 
 #include "libs/base/status_macros.h"
@@ -44,6 +42,7 @@ Json CurateReport::ToJson() const {
   AddAll(redactions.by_kind, &out["redactions"]["by_kind"]);
   out["messages_in"] = messages_in;
   out["messages_out"] = messages_out;
+  out["unmatched_refs"] = unmatched_refs;
   out["read"] = read.ToJson();
   out["examples"] = examples;
   return out;
@@ -62,6 +61,9 @@ std::string CurateReport::ToText() const {
   AppendCounters(&out, "edits", edits);
   if (redactions.total > 0) AppendCounters(&out, "redacted secrets", redactions.by_kind);
   base::StrAppend(&out, "messages: ", messages_in, " in, ", messages_out, " out\n");
+  for (const std::string& ref : unmatched_refs) {
+    base::StrAppend(&out, "  warning: deletion ", ref, " named no trace that came by\n");
+  }
   for (const ReadIssue& issue : read.issues) {
     base::StrAppend(&out, "  skipped (", issue.reason, "): ", issue.message, "\n");
     if (&issue - read.issues.data() >= 9) {
@@ -76,99 +78,92 @@ std::string CurateReport::ToText() const {
 Curator::Curator(CurateOptions options)
     : options_(std::move(options)), redactor_(options_.redact_options) {}
 
-void Curator::Drop(const Trace& trace, const std::string& reason, const std::string& example) {
+CurateDecision Curator::Drop(const Trace& trace, std::string dropped_by, std::string reason) {
   ++report_.dropped;
-  ++report_.dropped_by[reason];
+  ++report_.dropped_by[dropped_by];
   if (report_.examples.size() < CurateReport::kMaxExamples) {
-    report_.examples.push_back(base::StrCat(trace.id, ": ", example));
+    report_.examples.push_back(base::StrCat(trace.id, ": ", reason));
   }
+  CurateDecision decision;
+  decision.keep = false;
+  decision.dropped_by = std::move(dropped_by);
+  decision.reason = std::move(reason);
+  return decision;
 }
 
-bool Curator::Process(Trace* trace, std::vector<Finding>* dropped_findings) {
+CurateDecision Curator::Process(Trace* trace) {
   ++report_.traces_in;
   report_.messages_in += static_cast<int64_t>(trace->messages.size());
   const size_t provenance_before = trace->provenance.size();
-
-  // Deletions name messages and user turns of the input trace, so they run first, from
-  // the last position to the first: each deletion then leaves the positions still to
-  // be deleted where they were.
-  struct Deletion {
-    int position;
-    bool turn;
-    int arg;
+  auto count_edits = [&] {
+    for (size_t i = provenance_before; i < trace->provenance.size(); ++i) {
+      ++report_.edits[trace->provenance[i].op];
+    }
   };
-  std::vector<Deletion> deletions;
+
+  std::vector<int> message_indices;
+  std::vector<int> user_turns;
   for (const MessageRef& ref : options_.delete_messages) {
-    if (ref.trace_id == trace->id) deletions.push_back({ref.index, false, ref.index});
+    if (ref.trace_id == trace->id) message_indices.push_back(ref.index);
   }
   for (const MessageRef& ref : options_.delete_user_turns) {
-    if (ref.trace_id != trace->id) continue;
-    int position = std::numeric_limits<int>::max();  // out of range: fails first, loudly
-    int users = 0;
-    for (size_t i = 0; i < trace->messages.size(); ++i) {
-      if (trace->messages[i].role == Role::kUser && users++ == ref.index) {
-        position = static_cast<int>(i);
-        break;
-      }
-    }
-    deletions.push_back({position, true, ref.index});
+    if (ref.trace_id == trace->id) user_turns.push_back(ref.index);
   }
-  std::sort(deletions.begin(), deletions.end(),
-            [](const Deletion& a, const Deletion& b) { return a.position > b.position; });
-  for (const Deletion& d : deletions) {
-    absl::Status s = d.turn ? DeleteUserTurn(trace, d.arg) : DeleteMessage(trace, d.arg);
+  if (!message_indices.empty() || !user_turns.empty()) {
+    matched_ids_.insert(trace->id);
+    absl::Status s = DeleteMessages(trace, message_indices, user_turns);
     if (!s.ok()) {
-      Drop(*trace, "edit_failed", std::string(s.message()));
-      if (dropped_findings) {
-        dropped_findings->push_back(
-            {Gate::kStructure, "edit_failed", std::string(s.message()), d.turn ? -1 : d.arg});
-      }
-      return false;
+      // Rejects are written too: they get the same redaction as kept traces.
+      if (options_.redact) redactor_.RedactTrace(trace, &report_.redactions);
+      count_edits();
+      return Drop(*trace, "edit_failed", std::string(s.message()));
     }
   }
   if (options_.drop_guidance) DropGuidance(trace, options_.guidance_texts);
   if (options_.merge_user_turns) MergeConsecutiveUserTurns(trace, options_.merge_separator);
-  if (options_.truncate_tool_results > 0)
-    TruncateToolResults(trace, options_.truncate_tool_results);
   if (options_.redact) redactor_.RedactTrace(trace, &report_.redactions);
-  for (size_t i = provenance_before; i < trace->provenance.size(); ++i) {
-    ++report_.edits[trace->provenance[i].op];
+  if (options_.truncate_tool_results > 0) {
+    TruncateToolResults(trace, options_.truncate_tool_results);
   }
+  count_edits();
 
-  std::vector<Finding> findings = RunGates(*trace, options_.gates);
   std::vector<Finding> blocking;
-  for (const Finding& f : findings) {
+  for (Finding& f : RunGates(*trace, options_.gates)) {
     ++report_.findings[base::StrCat(GateName(f.gate), ".", f.check)];
+    bool blocks;
     if (f.gate == Gate::kExecution) {
-      // Count tool errors by the kind the execution gate classified.
-      std::string kind;
-      if (f.message_index >= 0 && f.message_index < static_cast<int>(trace->messages.size()) &&
-          IsToolErrorResult(trace->messages[f.message_index], &kind)) {
-        ++report_.tool_errors_by_kind[kind];
-      }
-      if (options_.on_tool_error == ToolErrorPolicy::kDrop) blocking.push_back(f);
-    } else if (options_.drop_on.count(f.gate) > 0) {
-      blocking.push_back(f);
+      ++report_.tool_errors_by_kind[f.kind];
+      blocks = options_.on_tool_error == ToolErrorPolicy::kDrop;
+    } else {
+      blocks = options_.drop_on.count(f.gate) > 0;
     }
+    if (blocks) blocking.push_back(std::move(f));
   }
   if (!blocking.empty()) {
     const Finding& first = blocking.front();
-    Drop(*trace, std::string(GateName(first.gate)),
-         base::StrCat(GateName(first.gate), ".", first.check, ": ", first.message));
-    if (dropped_findings) *dropped_findings = std::move(blocking);
-    return false;
+    CurateDecision decision =
+        Drop(*trace, std::string(GateName(first.gate)),
+             base::StrCat(GateName(first.gate), ".", first.check, ": ", first.message));
+    decision.findings = std::move(blocking);
+    return decision;
   }
   if (options_.dedupe && !deduper_.Insert(*trace)) {
-    Drop(*trace, "duplicate", "duplicate of an earlier trace (same messages and tools)");
-    if (dropped_findings) {
-      dropped_findings->push_back(
-          {Gate::kStructure, "duplicate", "same messages and tools as an earlier trace", -1});
-    }
-    return false;
+    return Drop(*trace, "duplicate", "same messages and tools as an earlier trace");
   }
   ++report_.traces_out;
   report_.messages_out += static_cast<int64_t>(trace->messages.size());
-  return true;
+  return CurateDecision{};
+}
+
+void Curator::Finish() {
+  report_.unmatched_refs.clear();
+  for (const auto* refs : {&options_.delete_messages, &options_.delete_user_turns}) {
+    for (const MessageRef& ref : *refs) {
+      if (matched_ids_.count(ref.trace_id) == 0) {
+        report_.unmatched_refs.push_back(base::StrCat(ref.trace_id, ":", ref.index));
+      }
+    }
+  }
 }
 
 absl::Status CurateFiles(const std::vector<std::string>& inputs, const CurateOptions& options,
@@ -181,24 +176,25 @@ absl::Status CurateFiles(const std::vector<std::string>& inputs, const CurateOpt
   }
   Curator curator(options);
   Trace trace;
-  std::vector<Finding> findings;
   int64_t n = 0;
   for (;;) {
     TM_ASSIGN_OR_RETURN(bool more, reader->Next(&trace));
     if (!more) break;
-    findings.clear();
-    if (curator.Process(&trace, &findings)) {
+    CurateDecision decision = curator.Process(&trace);
+    if (decision.keep) {
       TM_RETURN_IF_ERROR(out->WriteTrace(trace));
     } else if (rejects != nullptr) {
       Json j = TraceToJson(trace);
-      Json why = Json::array();
-      for (const Finding& f : findings) {
-        why.push_back({{"gate", std::string(GateName(f.gate))},
-                       {"check", f.check},
-                       {"message", f.message},
-                       {"message_index", f.message_index}});
+      Json findings = Json::array();
+      for (const Finding& f : decision.findings) {
+        findings.push_back({{"gate", std::string(GateName(f.gate))},
+                            {"check", f.check},
+                            {"message", f.message},
+                            {"message_index", f.message_index}});
       }
-      j["rejected_by"] = std::move(why);
+      j["rejected"] = {{"by", decision.dropped_by},
+                       {"reason", decision.reason},
+                       {"findings", std::move(findings)}};
       TM_RETURN_IF_ERROR(rejects->Write(j));
     }
     if (files.progress && (++n % 256) == 0) {
@@ -208,8 +204,15 @@ absl::Status CurateFiles(const std::vector<std::string>& inputs, const CurateOpt
   if (files.progress) files.progress(reader->summary().bytes, reader->total_bytes());
   TM_RETURN_IF_ERROR(out->Close());
   if (rejects != nullptr) TM_RETURN_IF_ERROR(rejects->Close());
+  curator.Finish();
   *report = curator.report();
   report->read = reader->summary();
+  // Skip messages can quote input values; they reach logs and report files.
+  if (options.redact) {
+    for (ReadIssue& issue : report->read.issues) {
+      curator.redactor().RedactText(&issue.message, nullptr);
+    }
+  }
   return absl::OkStatus();
 }
 

@@ -1,18 +1,21 @@
 // The curation pipeline: edits, validation gates and de-duplication over a stream of
 // traces, with a report that counts every decision.
 //
-// Per trace, in order: delete the messages / user turns named for this trace (indices of
-// the input trace) → drop guidance → merge consecutive user turns → truncate tool results → redact
-// secrets → gates (structure, format, execution, outcome) → exact de-duplication. A trace is
-// dropped when a gate in `drop_on` has a finding (the execution gate drops only with on_tool_error:
-// drop), or when it duplicates an earlier trace. Dropped traces are not lost: CurateFiles
-// writes them, with the findings that dropped them, to a rejects file when asked.
+// Per trace, in order: delete the messages / user turns named for this trace (positions
+// in the input trace, all in one step) → drop guidance → merge consecutive user turns →
+// redact secrets → truncate tool results (after redaction, so a cut cannot hide half a
+// key from the scanner) → gates (structure, format, execution, outcome) → exact
+// de-duplication. A trace is dropped when a gate in `drop_on` has a finding (the
+// execution gate drops only with on_tool_error: drop), when a named deletion fails, or
+// when it duplicates an earlier trace. Dropped traces are not lost: CurateFiles writes
+// them, redacted, with the findings that dropped them, to a rejects file when asked.
 #ifndef TRACEMILL_LIBS_TRACE_CURATOR_H_
 #define TRACEMILL_LIBS_TRACE_CURATOR_H_
 
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -31,7 +34,7 @@ struct CurateReport {
   int64_t traces_in = 0;
   int64_t traces_out = 0;
   int64_t dropped = 0;
-  // Why traces were dropped: gate name, or "duplicate" / "edit_failed".
+  // Why traces were dropped: a gate name, "duplicate" or "edit_failed".
   std::map<std::string, int64_t> dropped_by;
   // Every finding, dropped or kept, as "<gate>.<check>" (e.g. "execution.tool_error").
   std::map<std::string, int64_t> findings;
@@ -42,7 +45,9 @@ struct CurateReport {
   int64_t messages_in = 0;
   int64_t messages_out = 0;
   ReadSummary read;  // filled by CurateFiles
-  // The first few drop decisions, "<trace id>: <gate>.<check>: <message>".
+  // Deletions named in the options whose trace id never came by ("<id>:<index>").
+  std::vector<std::string> unmatched_refs;
+  // The first few drop decisions, "<trace id>: <why>".
   std::vector<std::string> examples;
   static constexpr size_t kMaxExamples = 20;
 
@@ -51,36 +56,48 @@ struct CurateReport {
   std::string ToText() const;
 };
 
+// What Process decided about one trace.
+struct CurateDecision {
+  bool keep = true;
+  std::string dropped_by;         // as in CurateReport::dropped_by; empty when kept
+  std::string reason;             // one line, for people
+  std::vector<Finding> findings;  // the gate findings that dropped it, if any
+};
+
 // Not thread-safe.
 class Curator {
  public:
   explicit Curator(CurateOptions options);
 
-  // Edits `trace` in place and decides. Returns true to keep it; on false, `findings`
-  // (if not null) receives the findings that dropped it.
-  bool Process(Trace* trace, std::vector<Finding>* findings = nullptr);
+  // Edits `trace` in place and decides whether to keep it.
+  CurateDecision Process(Trace* trace);
+
+  // Completes the report once the stream is done (unmatched deletions).
+  void Finish();
 
   const CurateReport& report() const { return report_; }
-  CurateReport* mutable_report() { return &report_; }
+  const Redactor& redactor() const { return redactor_; }
 
  private:
-  void Drop(const Trace& trace, const std::string& reason, const std::string& example);
+  CurateDecision Drop(const Trace& trace, std::string dropped_by, std::string reason);
 
   CurateOptions options_;
   Redactor redactor_;
   Deduper deduper_;
   CurateReport report_;
+  std::set<std::string> matched_ids_;  // trace ids named by a deletion that came by
 };
 
 struct CurateFilesOptions {
   std::string output;   // JSONL of kept traces ("-" for stdout)
-  std::string rejects;  // JSONL of dropped traces with their findings; "" = none
+  std::string rejects;  // JSONL of dropped traces with why; "" = none
   // Called now and then with (bytes read, total bytes) for progress display.
   std::function<void(uint64_t, uint64_t)> progress;
 };
 
 // Streams `inputs` (files, directories, JSONL) through a Curator. Bad input records are
-// skipped and counted in report->read; the job fails only on I/O errors.
+// skipped and counted in report->read (their messages redacted); the job fails only on
+// I/O errors, and then writes no output.
 absl::Status CurateFiles(const std::vector<std::string>& inputs, const CurateOptions& options,
                          const CurateFilesOptions& files, CurateReport* report);
 

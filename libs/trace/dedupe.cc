@@ -24,10 +24,12 @@ class IdOrdinals {
   std::unordered_map<std::string, int64_t> ordinals_;
 };
 
+// Arguments that ParseJson refuses (not JSON, or nested deeper than it allows) are hashed
+// verbatim.
 std::string CanonicalArguments(const std::string& arguments) {
-  Json parsed = Json::parse(arguments, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded()) return arguments;
-  return base::CanonicalJson(parsed);
+  absl::StatusOr<Json> parsed = base::ParseJson(arguments, "arguments");
+  if (!parsed.ok()) return arguments;
+  return base::CanonicalJson(*parsed);
 }
 
 }  // namespace

@@ -20,8 +20,8 @@ namespace tracemill::trace {
 //    (MessageToJson(m, false)), object keys sorted (base::CanonicalJson);
 //  - tool-call ids and tool_call_ids replaced by their ordinal of first appearance in the
 //    trace, so pairing is kept but the ids' values do not matter;
-//  - tool-call arguments canonicalised when they are valid JSON (whitespace and key order
-//    do not matter), kept verbatim otherwise;
+//  - tool-call arguments canonicalised when base::ParseJson accepts them (whitespace and
+//    key order do not matter), kept verbatim otherwise (not JSON, or nested too deeply);
 //  - tools in their order, keys sorted.
 // Trace id, run/task ids, timestamp, model, endpoint, sampling, usage, timings, outcome,
 // provenance and `extra` are not part of the hash.

@@ -130,6 +130,29 @@ TEST(ContentHashTest, InvalidJsonArgumentsAreVerbatim) {
   EXPECT_NE(ContentHash(a), ContentHash(c));
 }
 
+TEST(ContentHashTest, TooDeepArgumentsAreVerbatimAndDoNotOverflowTheStack) {
+  constexpr int kDepth = 100000;
+  Trace a = Make("", "c1", "c2", kArgs);
+  a.messages[1].tool_calls[0].arguments = std::string(kDepth, '[') + "1" + std::string(kDepth, ']');
+  Trace b = a;
+  b.messages[1].tool_calls[0].arguments =
+      std::string(kDepth, '[') + " 1" + std::string(kDepth, ']');
+  EXPECT_EQ(ContentHash(a), ContentHash(a));
+  EXPECT_NE(ContentHash(a), ContentHash(b));  // not canonicalised: whitespace counts
+  Deduper deduper;
+  EXPECT_TRUE(deduper.Insert(a));
+  EXPECT_FALSE(deduper.Insert(a));
+}
+
+TEST(ContentHashTest, ContentPartsOfAnyShape) {
+  Trace a = Make("", "c1", "c2", kArgs);
+  a.messages[0].content.reset();
+  a.messages[0].content_parts = Json::parse(R"([{"type":1,"text":"x"},{"type":"text","text":5}])");
+  Trace b = a;
+  b.messages[0].content_parts[1]["text"] = 6;
+  EXPECT_NO_THROW(EXPECT_NE(ContentHash(a), ContentHash(b)));
+}
+
 TEST(ContentHashTest, EmptyTraces) {
   Trace e1 = Parse(R"({"id":"a","messages":[]})");
   Trace e2 = Parse(R"({"id":"b","model":"m","messages":[],"tools":[]})");

@@ -6,9 +6,13 @@
 #include <utility>
 
 #include "libs/base/str_cat.h"
+#include "libs/base/utf8.h"
 
 namespace tracemill::trace {
 namespace {
+
+using base::CodePointCount;
+using base::CodePointPrefixBytes;
 
 constexpr std::string_view kMarkerPrefix = "\n[Content truncated to ";
 constexpr std::string_view kMarkerSuffix = " characters]";
@@ -32,14 +36,6 @@ bool IsPromptRole(Role role) {
   return role == Role::kSystem || role == Role::kDeveloper || role == Role::kUser;
 }
 
-bool IsTextPart(const Json& part) {
-  if (!part.is_object()) return false;
-  auto type = part.find("type");
-  auto text = part.find("text");
-  return type != part.end() && type->is_string() && *type == "text" && text != part.end() &&
-         text->is_string();
-}
-
 // Indices, ascending, of the tool messages answering the calls of the assistant message
 // at `index`: the run of tool messages directly after it (they answer it by position),
 // and any later tool message before the next assistant message that names one of its
@@ -61,6 +57,24 @@ std::vector<size_t> AnswerIndices(const Trace& trace, size_t index) {
     if (in_run || ids.count(m.tool_call_id) > 0) out.push_back(i);
   }
   return out;
+}
+
+// The error for a request to delete the tool message at `at` on its own.
+absl::Status ToolMessageError(const Trace& trace, size_t at) {
+  const std::vector<Message>& messages = trace.messages;
+  // The call was made by the nearest assistant message before it.
+  std::string hint = "delete the assistant message that made the call instead";
+  for (size_t i = at; i-- > 0;) {
+    if (messages[i].role != Role::kAssistant) continue;
+    if (!messages[i].tool_calls.empty()) {
+      hint = base::StrCat("delete the assistant message at index ", i,
+                          " instead, which takes its tool results with it");
+    }
+    break;
+  }
+  return absl::InvalidArgumentError(base::StrCat(
+      TraceName(trace), ": message ", at, " is a tool result (tool_call_id \"",
+      messages[at].tool_call_id, "\"); deleting it alone would leave its call unanswered; ", hint));
 }
 
 void EraseMarked(std::vector<Message>* messages, const std::vector<bool>& drop) {
@@ -87,7 +101,7 @@ std::string_view Plural(size_t n, std::string_view one, std::string_view many) {
 // If `text` ends with a truncation marker, sets `body` to the text before it.
 bool SplitMarker(std::string_view text, std::string_view* body) {
   if (text.size() < kMarkerPrefix.size() + 1 + kMarkerSuffix.size()) return false;
-  if (text.substr(text.size() - kMarkerSuffix.size()) != kMarkerSuffix) return false;
+  if (!text.ends_with(kMarkerSuffix)) return false;
   size_t prefix = text.rfind(kMarkerPrefix);
   if (prefix == std::string_view::npos) return false;
   size_t digits_begin = prefix + kMarkerPrefix.size();
@@ -198,22 +212,6 @@ bool IsMergeableUser(const Message& m) { return m.role == Role::kUser && !m.guid
 
 }  // namespace
 
-size_t CodePointCount(std::string_view utf8) {
-  size_t count = 0;
-  for (char c : utf8) count += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  return count;
-}
-
-size_t CodePointPrefixBytes(std::string_view utf8, size_t n) {
-  size_t count = 0;
-  for (size_t i = 0; i < utf8.size(); ++i) {
-    if ((static_cast<unsigned char>(utf8[i]) & 0xC0) == 0x80) continue;
-    if (count == n) return i;
-    ++count;
-  }
-  return utf8.size();
-}
-
 std::string TruncationMarker(size_t max_chars) {
   return base::StrCat(kMarkerPrefix, max_chars, kMarkerSuffix);
 }
@@ -256,68 +254,66 @@ int DropGuidance(Trace* trace, const std::vector<std::string>& exact_texts) {
   return count;
 }
 
-absl::Status DeleteMessage(Trace* trace, int index) {
-  std::vector<Message>& messages = trace->messages;
-  if (index < 0 || static_cast<size_t>(index) >= messages.size()) {
-    return absl::InvalidArgumentError(base::StrCat(TraceName(*trace), ": message index ", index,
-                                                   " out of range (", messages.size(),
-                                                   " messages)"));
-  }
-  size_t at = static_cast<size_t>(index);
-  const Message& m = messages[at];
-  if (m.role == Role::kTool) {
-    // The call was made by the nearest assistant message before it.
-    std::string hint = "delete the assistant message that made the call instead";
-    for (size_t i = at; i-- > 0;) {
-      if (messages[i].role != Role::kAssistant) continue;
-      if (!messages[i].tool_calls.empty()) {
-        hint = base::StrCat("delete the assistant message at index ", i,
-                            " instead, which takes its tool results with it");
-      }
-      break;
+absl::Status DeleteMessages(Trace* trace, const std::vector<int>& message_indices,
+                            const std::vector<int>& user_turns) {
+  const std::vector<Message>& messages = trace->messages;
+  const size_t size = messages.size();
+  // Everything is checked and described against the input before anything is erased.
+  std::vector<bool> drop(size, false);
+  std::vector<Provenance> entries;
+  entries.reserve(message_indices.size() + user_turns.size());
+  for (int index : message_indices) {
+    if (index < 0 || static_cast<size_t>(index) >= size) {
+      return absl::InvalidArgumentError(base::StrCat(TraceName(*trace), ": message index ", index,
+                                                     " out of range (", size, " messages)"));
     }
-    return absl::InvalidArgumentError(base::StrCat(
-        TraceName(*trace), ": message ", index, " is a tool result (tool_call_id \"",
-        m.tool_call_id, "\"); deleting it alone would leave its call unanswered; ", hint));
+    const size_t at = static_cast<size_t>(index);
+    const Message& m = messages[at];
+    if (m.role == Role::kTool) return ToolMessageError(*trace, at);
+    drop[at] = true;
+    std::string detail = base::StrCat("deleted ", RoleName(m.role), " message");
+    std::vector<size_t> answers = AnswerIndices(*trace, at);
+    for (size_t a : answers) drop[a] = true;
+    if (!answers.empty()) {
+      base::StrAppend(&detail, " and the ", answers.size(), " tool ",
+                      Plural(answers.size(), "result", "results"), " answering its calls");
+    }
+    entries.push_back({"delete_message", std::move(detail), index});
   }
-  std::vector<bool> drop(messages.size(), false);
-  drop[at] = true;
-  std::string detail = base::StrCat("deleted ", RoleName(m.role), " message");
-  std::vector<size_t> answers = AnswerIndices(*trace, at);
-  for (size_t a : answers) drop[a] = true;
-  if (!answers.empty()) {
-    base::StrAppend(&detail, " and the ", answers.size(), " tool ",
-                    Plural(answers.size(), "result", "results"), " answering its calls");
+  std::vector<size_t> user_positions;
+  for (size_t i = 0; i < size; ++i) {
+    if (messages[i].role == Role::kUser) user_positions.push_back(i);
   }
-  EraseMarked(&messages, drop);
-  trace->AddProvenance("delete_message", std::move(detail), index);
+  const size_t users = user_positions.size();
+  for (int turn : user_turns) {
+    if (turn < 0 || static_cast<size_t>(turn) >= users) {
+      return absl::InvalidArgumentError(base::StrCat(TraceName(*trace), ": user turn ", turn,
+                                                     " out of range (", users, " user ",
+                                                     Plural(users, "message", "messages"), ")"));
+    }
+    const size_t t = static_cast<size_t>(turn);
+    const size_t begin = user_positions[t];
+    const size_t end = t + 1 < users ? user_positions[t + 1] : size;
+    for (size_t i = begin; i < end; ++i) drop[i] = true;
+    entries.push_back(
+        {"delete_user_turn",
+         base::StrCat("deleted user turn ", turn, " (", end - begin, " ",
+                      Plural(end - begin, "message", "messages"), ", ", begin, "-", end - 1, ")"),
+         static_cast<int>(begin)});
+  }
+  EraseMarked(&trace->messages, drop);
+  std::stable_sort(entries.begin(), entries.end(), [](const Provenance& a, const Provenance& b) {
+    return a.message_index > b.message_index;
+  });
+  for (Provenance& entry : entries) {
+    trace->AddProvenance(std::move(entry.op), std::move(entry.detail), entry.message_index);
+  }
   return absl::OkStatus();
 }
 
-absl::Status DeleteUserTurn(Trace* trace, int turn) {
-  std::vector<Message>& messages = trace->messages;
-  size_t users = 0;
-  size_t begin = messages.size();
-  for (size_t i = 0; i < messages.size(); ++i) {
-    if (messages[i].role != Role::kUser) continue;
-    if (turn >= 0 && users == static_cast<size_t>(turn)) begin = i;
-    ++users;
-  }
-  if (turn < 0 || begin == messages.size()) {
-    return absl::InvalidArgumentError(base::StrCat(TraceName(*trace), ": user turn ", turn,
-                                                   " out of range (", users, " user ",
-                                                   Plural(users, "message", "messages"), ")"));
-  }
-  size_t end = begin + 1;
-  while (end < messages.size() && messages[end].role != Role::kUser) ++end;
-  std::string detail =
-      base::StrCat("deleted user turn ", turn, " (", end - begin, " ",
-                   Plural(end - begin, "message", "messages"), ", ", begin, "-", end - 1, ")");
-  messages.erase(messages.begin() + static_cast<std::ptrdiff_t>(begin),
-                 messages.begin() + static_cast<std::ptrdiff_t>(end));
-  trace->AddProvenance("delete_user_turn", std::move(detail), static_cast<int>(begin));
-  return absl::OkStatus();
-}
+absl::Status DeleteMessage(Trace* trace, int index) { return DeleteMessages(trace, {index}, {}); }
+
+absl::Status DeleteUserTurn(Trace* trace, int turn) { return DeleteMessages(trace, {}, {turn}); }
 
 int MergeConsecutiveUserTurns(Trace* trace, std::string_view separator) {
   std::vector<Message>& messages = trace->messages;

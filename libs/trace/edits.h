@@ -30,19 +30,29 @@ namespace tracemill::trace {
 // with tool calls also removes the tool messages answering them. op "drop_guidance".
 int DropGuidance(Trace* trace, const std::vector<std::string>& exact_texts);
 
-// Deletes messages[index]. Deleting an assistant message also deletes the tool messages
-// answering its calls (those directly after it, and any later one before the next
-// assistant message whose tool_call_id names one of its calls). Errors, both
-// InvalidArgument naming the trace id and index, trace unchanged:
-//  - index out of range;
+// Deletes, in one step, the messages named by `message_indices` and the user turns named
+// by `user_turns` (0-based among user messages), all referring to positions in `trace` as
+// it is now. The union of everything named is erased at once, so overlapping or repeated
+// references are fine and order does not matter. A user turn is its user message and
+// everything after it up to, not including, the next user message. A deleted assistant
+// message takes the tool messages answering its calls along (those directly after it, and
+// any later one before the next assistant message whose tool_call_id names one of its
+// calls). Errors, all InvalidArgument naming the trace id and the index or turn, the first
+// bad reference reported (message_indices before user_turns), and nothing deleted:
+//  - an index or turn out of range;
 //  - a tool message: deleting it alone would leave its call unanswered; the message says
 //    which assistant message to delete instead.
-// op "delete_message", one entry.
+// Records one provenance entry per reference, repeated ones included: op "delete_message"
+// or "delete_user_turn", message_index = the input position (of the turn's user message
+// for a turn). Entries are recorded back to front by message_index; at equal index,
+// messages before turns, each in the order given.
+absl::Status DeleteMessages(Trace* trace, const std::vector<int>& message_indices,
+                            const std::vector<int>& user_turns);
+
+// DeleteMessages(trace, {index}, {}).
 absl::Status DeleteMessage(Trace* trace, int index);
 
-// Deletes the `turn`-th user message (0-based among user messages) and everything after
-// it up to, not including, the next user message. InvalidArgument when `turn` is out of
-// range. op "delete_user_turn", one entry.
+// DeleteMessages(trace, {}, {turn}).
 absl::Status DeleteUserTurn(Trace* trace, int turn);
 
 // Merges each run of consecutive user messages into its first message, joining their text
@@ -67,12 +77,6 @@ int TruncateToolResults(Trace* trace, size_t max_chars);
 
 // The reference agent's truncation marker for `max_chars`.
 std::string TruncationMarker(size_t max_chars);
-
-// Number of code points in `utf8` (counts lead bytes; exact for valid UTF-8).
-size_t CodePointCount(std::string_view utf8);
-
-// Byte length of the first `n` code points of `utf8`; utf8.size() if it has fewer.
-size_t CodePointPrefixBytes(std::string_view utf8, size_t n);
 
 }  // namespace tracemill::trace
 

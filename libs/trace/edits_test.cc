@@ -70,9 +70,11 @@ std::string Repeat(std::string_view s, size_t n) {
   return out;
 }
 
-// ---- code points ----
+// ---- code points (base/utf8.h, which truncation counts with) ----
 
 TEST(CodePointTest, CountsAndPrefixes) {
+  using base::CodePointCount;
+  using base::CodePointPrefixBytes;
   EXPECT_EQ(CodePointCount(""), 0u);
   EXPECT_EQ(CodePointCount("abc"), 3u);
   EXPECT_EQ(CodePointCount("\xE4\xBD\xA0\xE5\xA5\xBD"), 2u);  // 你好
@@ -282,6 +284,155 @@ TEST(DeleteUserTurnTest, OutOfRange) {
   Trace empty = Parse(R"({"id":"e","messages":[]})");
   EXPECT_EQ(DeleteUserTurn(&empty, 0).code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(t.messages.size(), 8u);
+}
+
+// ---- DeleteMessages ----
+
+std::string Dump(const Trace& t) { return base::DumpJson(TraceToJson(t)); }
+
+TEST(DeleteMessagesTest, MessageInsideADeletedTurnIsErasedOnce) {
+  Trace t = Parse(kTwoTurns);
+  // Turn 1 is messages 6-7; message 7 lies inside it; message 2 takes its tool results.
+  ASSERT_TRUE(DeleteMessages(&t, {7, 2}, {1}).ok());
+  EXPECT_EQ(Roles(t), (std::vector<std::string>{"system", "user", "assistant"}));
+  EXPECT_EQ(*t.messages[2].content, "Done.");
+  ASSERT_EQ(t.provenance.size(), 3u);  // one per reference, back to front
+  EXPECT_EQ(t.provenance[0].op, "delete_message");
+  EXPECT_EQ(t.provenance[0].message_index, 7);
+  EXPECT_EQ(t.provenance[0].detail, "deleted assistant message");
+  EXPECT_EQ(t.provenance[1].op, "delete_user_turn");
+  EXPECT_EQ(t.provenance[1].message_index, 6);
+  EXPECT_EQ(t.provenance[1].detail, "deleted user turn 1 (2 messages, 6-7)");
+  EXPECT_EQ(t.provenance[2].op, "delete_message");
+  EXPECT_EQ(t.provenance[2].message_index, 2);
+  EXPECT_EQ(t.provenance[2].detail,
+            "deleted assistant message and the 2 tool results answering its calls");
+}
+
+TEST(DeleteMessagesTest, SameIndexTwice) {
+  Trace t = Parse(kTwoTurns);
+  ASSERT_TRUE(DeleteMessages(&t, {5, 5}, {}).ok());
+  EXPECT_EQ(t.messages.size(), 7u);
+  EXPECT_EQ(*t.messages[5].content, "Thanks");
+  ASSERT_EQ(t.provenance.size(), 2u);
+  for (const Provenance& p : t.provenance) {
+    EXPECT_EQ(p.op, "delete_message");
+    EXPECT_EQ(p.message_index, 5);
+  }
+  Trace u = Parse(kTwoTurns);
+  ASSERT_TRUE(DeleteMessages(&u, {}, {0, 0}).ok());
+  EXPECT_EQ(Roles(u), (std::vector<std::string>{"system", "user", "assistant"}));
+  EXPECT_EQ(u.provenance.size(), 2u);
+}
+
+TEST(DeleteMessagesTest, TurnsReferToTheInputNotToTheTraceAfterEarlierDeletions) {
+  Trace t = Parse(kTwoTurns);
+  // Deleting user message 1 first, one by one, would make "Thanks" turn 0 and turn 1
+  // out of range; in one step turn 1 is "Thanks" and its answer.
+  ASSERT_TRUE(DeleteMessages(&t, {1}, {1}).ok());
+  EXPECT_EQ(Roles(t),
+            (std::vector<std::string>{"system", "assistant", "tool", "tool", "assistant"}));
+  EXPECT_EQ(*t.messages[4].content, "Done.");
+  ASSERT_EQ(t.provenance.size(), 2u);
+  EXPECT_EQ(t.provenance[0].op, "delete_user_turn");
+  EXPECT_EQ(t.provenance[0].message_index, 6);
+  EXPECT_EQ(t.provenance[1].op, "delete_message");
+  EXPECT_EQ(t.provenance[1].message_index, 1);
+  EXPECT_EQ(t.provenance[1].detail, "deleted user message");
+}
+
+TEST(DeleteMessagesTest, OrderDoesNotMatterAndTiesPutMessagesFirst) {
+  Trace a = Parse(kTwoTurns);
+  Trace b = Parse(kTwoTurns);
+  ASSERT_TRUE(DeleteMessages(&a, {1, 0}, {1}).ok());
+  ASSERT_TRUE(DeleteMessages(&b, {0, 1}, {1}).ok());
+  EXPECT_EQ(a.messages.size(), 4u);
+  EXPECT_EQ(Dump(a), Dump(b));
+  // Message 1 is also the first message of turn 0.
+  Trace t = Parse(kTwoTurns);
+  ASSERT_TRUE(DeleteMessages(&t, {1}, {0}).ok());
+  EXPECT_EQ(Roles(t), (std::vector<std::string>{"system", "user", "assistant"}));
+  ASSERT_EQ(t.provenance.size(), 2u);
+  EXPECT_EQ(t.provenance[0].op, "delete_message");
+  EXPECT_EQ(t.provenance[1].op, "delete_user_turn");
+  EXPECT_EQ(t.provenance[1].message_index, 1);
+}
+
+TEST(DeleteMessagesTest, ErrorsLeaveTheTraceUnchanged) {
+  const Trace original = Parse(kTwoTurns);
+  const std::string before = Dump(original);
+  struct Case {
+    std::vector<int> messages;
+    std::vector<int> turns;
+    std::string want;
+  };
+  for (const Case& c : std::vector<Case>{
+           {{2, 4}, {}, "message 4 is a tool result"},
+           {{0}, {2}, "user turn 2 out of range (2 user messages)"},
+           {{1, 8}, {0}, "message index 8 out of range (8 messages)"},
+           {{-1}, {}, "message index -1 out of range"},
+           {{}, {0, -1}, "user turn -1 out of range"},
+       }) {
+    Trace t = original;
+    absl::Status s = DeleteMessages(&t, c.messages, c.turns);
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << c.want;
+    EXPECT_NE(s.message().find("\"t1\""), std::string::npos) << s;
+    EXPECT_NE(s.message().find(c.want), std::string::npos) << s;
+    EXPECT_EQ(Dump(t), before) << c.want;
+    EXPECT_TRUE(t.provenance.empty());
+  }
+}
+
+TEST(DeleteMessagesTest, NothingNamedIsNoChange) {
+  Trace t = Parse(kTwoTurns);
+  ASSERT_TRUE(DeleteMessages(&t, {}, {}).ok());
+  EXPECT_EQ(t.messages.size(), 8u);
+  EXPECT_TRUE(t.provenance.empty());
+}
+
+// ---- content parts of any shape ----
+
+// Parts that look like text parts but are not: a non-string type, a non-string text.
+constexpr std::string_view kOddParts =
+    R"([{"type":1,"text":"x"},{"type":"text","text":5},{"type":"text","text":"abcdef"}])";
+
+Trace OddPartsTrace() {
+  Trace t = Parse(R"({"id":"odd","messages":[
+    {"role":"system","content":"sys"},
+    {"role":"user","content":"a"},
+    {"role":"user","content":"b"},
+    {"role":"assistant","content":"","tool_calls":[
+      {"id":"c1","type":"function","function":{"name":"snap","arguments":"{}"}}]},
+    {"role":"tool","tool_call_id":"c1","content":"r"},
+    {"role":"assistant","content":"Done."}]})");
+  for (size_t i : {2, 4, 5}) {
+    t.messages[i].content.reset();
+    t.messages[i].content_parts = Json::parse(kOddParts);
+  }
+  return t;
+}
+
+TEST(OddContentPartsTest, EveryEditCopes) {
+  Trace t = OddPartsTrace();
+  EXPECT_NO_THROW(EXPECT_EQ(DropGuidance(&t, {"x", "5"}), 0));
+  EXPECT_NO_THROW(EXPECT_EQ(DropGuidance(&t, {"sys"}), 1));
+  ASSERT_EQ(t.messages.size(), 5u);
+  EXPECT_NO_THROW(EXPECT_EQ(MergeConsecutiveUserTurns(&t), 1));
+  // Only the real text part is text: the others are kept as parts, in order.
+  const Json& merged = t.messages[0].content_parts;
+  ASSERT_EQ(merged.size(), 4u) << merged.dump();
+  EXPECT_EQ(merged[0], Json::parse(R"({"type":"text","text":"a\n\n"})"));
+  EXPECT_EQ(merged[1]["type"], 1);
+  EXPECT_EQ(merged[2]["text"], 5);
+  EXPECT_EQ(merged[3]["text"], "abcdef");
+  EXPECT_NO_THROW(EXPECT_EQ(TruncateToolResults(&t, 3), 1));
+  const Json& tool = t.messages[2].content_parts;
+  ASSERT_EQ(tool.size(), 3u) << tool.dump();
+  EXPECT_EQ(tool[0]["text"], "x");
+  EXPECT_EQ(tool[1]["text"], 5);
+  EXPECT_EQ(tool[2]["text"], "abc\n[Content truncated to 3 characters]");
+  EXPECT_NO_THROW(EXPECT_TRUE(DeleteMessages(&t, {1}, {0}).ok()));
+  EXPECT_TRUE(t.messages.empty());
 }
 
 // ---- MergeConsecutiveUserTurns ----

@@ -36,14 +36,6 @@ std::string_view Trim(std::string_view s) {
 
 bool IsBlank(std::string_view s) { return Trim(s).empty(); }
 
-bool StartsWith(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && s.substr(0, prefix.size()) == prefix;
-}
-
-bool EndsWith(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
 // The message text without copying when it is plain `content`; parts are joined into
 // `scratch` (as Message::Text() does).
 std::string_view TextOf(const Message& m, std::string* scratch) {
@@ -90,7 +82,7 @@ bool IsToolNotFoundText(std::string_view text) {
   constexpr std::string_view kPrefix = "Tool ";
   constexpr std::string_view kSuffix = " not found";
   return text.size() > kPrefix.size() + kSuffix.size() && text.size() <= 512 &&
-         StartsWith(text, kPrefix) && EndsWith(text, kSuffix) &&
+         text.starts_with(kPrefix) && text.ends_with(kSuffix) &&
          text.find('\n') == std::string_view::npos;
 }
 
@@ -123,9 +115,10 @@ bool ParseRpcError(std::string_view text, int64_t* code, std::string* message) {
     return false;
   }
   std::string_view body = Trim(text.substr(1));
-  if (StartsWith(body, "\"")) {
-    Json json = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
-    if (!json.is_object()) return false;
+  if (body.starts_with("\"")) {
+    absl::StatusOr<Json> parsed = base::ParseJson(text, "tool result");
+    if (!parsed.ok() || !parsed->is_object()) return false;
+    const Json& json = *parsed;
     auto c = json.find("code");
     auto m = json.find("message");
     if (c == json.end() || m == json.end() || !c->is_number_integer() || !m->is_string()) {
@@ -139,14 +132,14 @@ bool ParseRpcError(std::string_view text, int64_t* code, std::string* message) {
     return *code < 0;
   }
   // Python's str() of the error dict keeps the JSON key order: code first.
-  if (!StartsWith(body, "'code':")) return false;
+  if (!body.starts_with("'code':")) return false;
   body.remove_prefix(7);
   body = Trim(body);
   if (!ConsumeInt(&body, code) || *code >= 0) return false;
   body = Trim(body);
-  if (!StartsWith(body, ",")) return false;
+  if (!body.starts_with(",")) return false;
   body = Trim(body.substr(1));
-  if (!StartsWith(body, "'message':")) return false;
+  if (!body.starts_with("'message':")) return false;
   body = Trim(body.substr(10));
   if (body.empty() || (body[0] != '\'' && body[0] != '"')) return false;
   // The message literal, up to its closing quote (escapes are kept as written).
@@ -171,14 +164,14 @@ bool StartsWithErrorName(std::string_view line) {
          ((line[i] >= 'a' && line[i] <= 'z') || (line[i] >= 'A' && line[i] <= 'Z'))) {
     ++i;
   }
-  return i < line.size() && line[i] == ':' && EndsWith(line.substr(0, i), "Error");
+  return i < line.size() && line[i] == ':' && line.substr(0, i).ends_with("Error");
 }
 
 // Playwright MCP marks failures with a leading "### Error" section (newer versions) or an
 // "### Result" section whose text is the thrown error (older versions).
 bool IsPlaywrightError(std::string_view text) {
   constexpr std::string_view kErrorHeading = "### Error";
-  if (StartsWith(text, kErrorHeading) &&
+  if (text.starts_with(kErrorHeading) &&
       (text.size() == kErrorHeading.size() || IsSpace(text[kErrorHeading.size()]))) {
     return true;
   }
@@ -202,17 +195,17 @@ const char* ErrorKindOf(std::string_view text) {
   if (text == "No response") return "transport";
   if (IsToolNotFoundText(text)) return "not_found";
   std::string_view body = text;
-  if (StartsWith(body, "Error:")) body = Trim(body.substr(6));
+  if (body.starts_with("Error:")) body = Trim(body.substr(6));
   int64_t code = 0;
   std::string rpc_message;
   if (ParseRpcError(body, &code, &rpc_message)) {
     if (code == -32601 || IsToolNotFoundText(rpc_message) ||
-        StartsWith(rpc_message, "Unknown tool")) {
+        rpc_message.starts_with("Unknown tool")) {
       return "not_found";
     }
     return "transport";
   }
-  if (StartsWith(text, "Error:") || StartsWith(text, "Error executing tool")) {
+  if (text.starts_with("Error:") || text.starts_with("Error executing tool")) {
     return "tool_reported_error";
   }
   if (IsPlaywrightError(text)) return "tool_reported_error";
@@ -235,8 +228,8 @@ class GateRunner {
   std::vector<Finding> Run();
 
  private:
-  void Add(Gate gate, const char* check, int index, std::string message) {
-    findings_.push_back({gate, check, std::move(message), index});
+  void Add(Gate gate, const char* check, int index, std::string message, std::string kind = "") {
+    findings_.push_back({gate, check, std::move(message), index, std::move(kind)});
   }
 
   static std::string CallLabel(int index, size_t position, const ToolCall& call) {
@@ -426,7 +419,8 @@ void GateRunner::CheckToolMessage(int index, const Message& m) {
     std::string scratch;
     Add(Gate::kExecution, "tool_error", index,
         StrCat(ResultLabel(index, m, record), ": tool error (", kind,
-               "): ", Snippet(TextOf(m, &scratch))));
+               "): ", Snippet(TextOf(m, &scratch))),
+        kind);
   }
 
   if (m.tool_call_id.empty()) {

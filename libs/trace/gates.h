@@ -32,10 +32,11 @@
 //   unknown_tool             the tool name is not in trace.tools.
 //   schema_violation         arguments break the tool's `parameters` schema (only with
 //                            GateOptions::check_schema); one finding per call listing the
-//                            violations.
+//                            violations, or saying the schema is too complex to check (see
+//                            ValidateJsonSchema).
 // execution (per tool message)
-//   tool_error               the tool message is an error result; the message names the
-//                            kind (see IsToolErrorResult).
+//   tool_error               the tool message is an error result; Finding::kind and the
+//                            message name the kind (see IsToolErrorResult).
 // outcome
 //   dangling_tool_call       the trace ends with a tool message or with an assistant
 //                            message that has tool calls.
@@ -72,6 +73,9 @@ struct Finding {
   std::string check;    // one of the check names above
   std::string message;  // "messages[i]: ..." naming the call id / tool involved
   int message_index = -1;
+  // For execution findings (tool_error) the tool-error kind IsToolErrorResult gives
+  // ("rejected", "not_found", "transport", "is_error", "tool_reported_error"); else empty.
+  std::string kind;
 };
 
 struct GateOptions {

@@ -367,6 +367,85 @@ TEST(GatesTest, FindingsComeInMessageOrderWithGates) {
   EXPECT_EQ(findings[6].gate, Gate::kOutcome);
 }
 
+TEST(GatesTest, ToolErrorFindingsCarryTheirKind) {
+  Trace trace = MakeTrace(Messages(
+      {User(), Call("c1", "browser_fly", "{}"), Result("c1", "Tool browser_fly not found"),
+       Call("c2", "browser_snapshot", "{}"), Result("c2", "User rejected tool call."),
+       Call("c3", "browser_snapshot", "{}"), Result("c3", "No response"),
+       Call("c4", "browser_snapshot", "{}"), Result("c4", "Error: boom"),
+       Call("c5", "browser_snapshot", "{}"),
+       R"({"role": "tool", "tool_call_id": "c5", "content": "x", "is_error": true})", Answer()}));
+  std::vector<std::string> kinds;
+  for (const Finding& f : RunGates(trace)) {
+    if (f.check == "tool_error") {
+      EXPECT_EQ(f.gate, Gate::kExecution);
+      kinds.push_back(f.kind);
+    } else {
+      EXPECT_EQ(f.kind, "") << f.check;
+    }
+  }
+  EXPECT_THAT(kinds,
+              ElementsAre("not_found", "rejected", "transport", "tool_reported_error", "is_error"));
+}
+
+TEST(GatesTest, ContentPartsOfAnyShapeDoNotThrow) {
+  Trace trace = MakeTrace(
+      Messages({User(), Call("c1", "browser_snapshot", "{}"), Result("c1", "Error: x"), Answer()}));
+  for (Message& m : trace.messages) {
+    m.content.reset();
+    m.content_parts = Json::parse(R"([{"type":1,"text":"x"},{"type":"text","text":5}])");
+  }
+  std::vector<Finding> findings;
+  EXPECT_NO_THROW(findings = RunGates(trace));
+  // No part is text: the final answer is empty, and the tool result no error text.
+  EXPECT_THAT(Summary(findings), ElementsAre("empty_assistant_message@3", "no_final_answer@3"));
+  trace.messages[2].content_parts.push_back(Json{{"type", "text"}, {"text", "Error: y"}});
+  findings = RunGates(trace);
+  EXPECT_THAT(Summary(findings),
+              ElementsAre("tool_error@2", "empty_assistant_message@3", "no_final_answer@3"));
+  EXPECT_EQ(findings[0].kind, "tool_reported_error");
+}
+
+TEST(GatesTest, DeeplyNestedArgumentsAreNotJson) {
+  constexpr int kDepth = 100000;
+  Trace trace =
+      MakeTrace(Messages({User(), Call("c1", "browser_navigate", "{}"), Result("c1"), Answer()}));
+  trace.messages[1].tool_calls[0].arguments =
+      base::StrCat(R"({"url": )", std::string(kDepth, '['), std::string(kDepth, ']'), "}");
+  // A JSON-RPC-looking result nested too deeply to parse is not an RPC error.
+  trace.messages[2].content = base::StrCat(R"({"code": -32000, "message": "x", "data": )",
+                                           std::string(30000, '['), std::string(30000, ']'), "}");
+  std::vector<Finding> findings = RunGates(trace);
+  EXPECT_THAT(Summary(findings), ElementsAre("arguments_not_json@1"));
+  ASSERT_THAT(findings, SizeIs(1));
+  EXPECT_THAT(findings[0].message, HasSubstr("nested deeper than 1024 levels"));
+}
+
+TEST(GatesTest, TooComplexSchemaIsReported) {
+  // anyOf nested 40 levels through $ref: 2^40 paths.
+  Json defs = Json::object();
+  for (int i = 0; i < 40; ++i) {
+    Json ref = {{"$ref", base::StrCat("#/$defs/d", i + 1)}};
+    defs[base::StrCat("d", i)] = {{"anyOf", Json::array({ref, ref})}};
+  }
+  defs["d40"] = {{"type", "string"}};
+  Trace trace =
+      MakeTrace(Messages({User(), Call("c1", "hostile", R"({"x": 1})"), Result("c1"), Answer()}));
+  Json tool = {{"type", "function"},
+               {"function",
+                {{"name", "hostile"},
+                 {"parameters",
+                  {{"type", "object"},
+                   {"$defs", defs},
+                   {"properties", {{"x", {{"$ref", "#/$defs/d0"}}}}}}}}}};
+  trace.tools.push_back(*ParseToolDef(tool, "t", "tools[3]"));
+  std::vector<Finding> findings = RunGates(trace);
+  ASSERT_THAT(Summary(findings), ElementsAre("schema_violation@1"));
+  EXPECT_THAT(findings[0].message,
+              HasSubstr("tool call c1 (hostile): schema too complex to check (gave up after "
+                        "100000 keyword evaluations)"));
+}
+
 TEST(GatesTest, SchemaCheckCanBeTurnedOff) {
   Trace trace = MakeTrace(
       Messages({User(), Call("c1", "browser_click", R"({"element": 1})"), Result("c1"), Answer()}));

@@ -5,12 +5,14 @@
 #include <cmath>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <regex>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
 
 #include "libs/base/str_cat.h"
+#include "libs/base/utf8.h"
 
 namespace tracemill::trace {
 namespace {
@@ -129,6 +131,12 @@ long double NumberValue(const Json& v) {
   return static_cast<long double>(v.get<double>());
 }
 
+// A number keyword (minimum, multipleOf, ...) that is present and usable; NaN and
+// infinities (which JSON text cannot hold, but a Json value can) are malformed.
+bool IsFiniteNumber(const Json* k) {
+  return k != nullptr && k->is_number() && std::isfinite(NumberValue(*k));
+}
+
 bool IsWholeNumber(const Json& v) {
   if (v.is_number_integer()) return true;  // also unsigned
   if (!v.is_number_float()) return false;
@@ -196,33 +204,18 @@ size_t JsonHash(const Json& v) {
   }
 }
 
-// Number of code points in UTF-8 text (continuation bytes are not counted).
-size_t CodePoints(const std::string& s) {
-  size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
-}
-
-// Cuts UTF-8 `text` to at most `max` bytes without splitting a code point.
-std::string_view CutUtf8(std::string_view text, size_t max) {
-  if (text.size() <= max) return text;
-  size_t end = max;
-  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
-  return text.substr(0, end);
-}
-
 // The value as JSON text for a message, shortened to about kMaxQuote bytes.
 std::string Quote(const Json& v) {
   if (v.is_string()) {
     const std::string& s = v.get_ref<const std::string&>();
     if (s.size() > kMaxQuote) {
-      return StrCat(base::DumpJson(Json(std::string(CutUtf8(s, kMaxQuote)))), "...");
+      return StrCat(base::DumpJson(Json(std::string(base::CutUtf8(s, kMaxQuote)))), "...");
     }
     return base::DumpJson(v);
   }
   std::string text = base::DumpJson(v);
   if (text.size() > kMaxQuote) {
-    text.resize(CutUtf8(text, kMaxQuote).size());
+    text.resize(base::CutUtf8(text, kMaxQuote).size());
     text += "...";
   }
   return text;
@@ -230,15 +223,30 @@ std::string Quote(const Json& v) {
 
 std::string QuoteKey(const std::string& key) { return Quote(Json(key)); }
 
-std::string_view Plural(long double n, std::string_view one, std::string_view many) {
+std::string_view Plural(uint64_t n, std::string_view one, std::string_view many) {
   return n == 1 ? one : many;
 }
 
-// A non-negative integer keyword value (minLength, maxItems, ...), or -1 if malformed.
-long double CountKeyword(const Json& k) {
-  if (!k.is_number() || !IsWholeNumber(k)) return -1;
-  long double n = NumberValue(k);
-  return n < 0 ? -1 : n;
+// A count keyword (minLength, maxItems, ...): a non-negative whole number, or nullopt if
+// malformed. Larger values than uint64 holds are clamped to UINT64_MAX, which no count of
+// a real value reaches, so comparisons stay exact.
+std::optional<uint64_t> CountKeyword(const Json& k) {
+  if (k.is_number_unsigned()) return k.get<uint64_t>();
+  if (k.is_number_integer()) {
+    const int64_t n = k.get<int64_t>();
+    if (n < 0) return std::nullopt;
+    return static_cast<uint64_t>(n);
+  }
+  if (!k.is_number_float()) return std::nullopt;
+  const double d = k.get<double>();
+  if (!std::isfinite(d) || d < 0 || std::floor(d) != d) return std::nullopt;
+  if (d >= 0x1p64) return UINT64_MAX;
+  return static_cast<uint64_t>(d);
+}
+
+// A count keyword's value for a message: as the schema wrote it when it was clamped.
+std::string CountText(const Json& k, uint64_t n) {
+  return n == UINT64_MAX ? base::DumpJson(k) : StrCat(n);
 }
 
 // ---- types ----
@@ -434,8 +442,11 @@ class Validator {
   explicit Validator(const Json& root) : root_(root), path_("$") {}
 
   // Checks `value` against `schema`, adding violations to `sink` until it is full.
-  // Returns true if none were added.
+  // Returns true if none were added. Once the work budget is spent, returns true at once.
   bool Validate(const Json& schema, const Json& value, Sink& sink);
+
+  // True once the work budget (kMaxSchemaWork) ran out: the result is then meaningless.
+  bool exhausted() const { return exhausted_; }
 
  private:
   // Appends a path segment for its lifetime.
@@ -461,6 +472,20 @@ class Validator {
   };
 
   void Report(Sink& sink, std::string message) { sink.Add(path_, std::move(message)); }
+
+  // Spends `units` of the work budget; false (and exhausted() from then on) when it does
+  // not cover them.
+  bool Charge(size_t units) {
+    if (exhausted_ || units > work_left_) {
+      exhausted_ = true;
+      return false;
+    }
+    work_left_ -= units;
+    return true;
+  }
+
+  // True when validation should stop: the sink is full or the budget spent.
+  bool Done(const Sink& sink) const { return exhausted_ || sink.full(); }
 
   // True if `value` satisfies `schema`; adds nothing anywhere.
   bool Satisfies(const Json& schema, const Json& value) {
@@ -491,6 +516,8 @@ class Validator {
   const Json& root_;
   std::string path_;
   int depth_ = 0;
+  size_t work_left_ = kMaxSchemaWork;
+  bool exhausted_ = false;
   // ($ref target, value) pairs being validated, to cut cycles that do not descend.
   std::vector<std::pair<const Json*, const Json*>> ref_stack_;
 };
@@ -502,6 +529,8 @@ bool Validator::Validate(const Json& schema, const Json& value, Sink& sink) {
     return false;
   }
   if (!schema.is_object() || schema.empty()) return true;
+  // Every member of the schema is looked up; that is the unit of work.
+  if (!Charge(schema.size())) return true;
   const size_t before = sink.count();
   if (depth_ >= kMaxDepth) {
     Report(sink, "nested too deeply to validate");
@@ -534,22 +563,23 @@ bool Validator::Validate(const Json& schema, const Json& value, Sink& sink) {
   }
   if (kw[kRef] != nullptr) {
     ValidateRef(*kw[kRef], value, sink);
-    if (sink.full()) return false;
+    if (Done(sink)) return false;
   }
   if (kw[kEnum] != nullptr && kw[kEnum]->is_array()) {
     const Json& options = *kw[kEnum];
+    if (!Charge(options.size())) return true;
     bool found = std::any_of(options.begin(), options.end(),
                              [&](const Json& option) { return JsonEqual(option, value); });
     if (!found) {
       Report(sink, sink.counting() ? std::string()
                                    : StrCat(Quote(value), " is not one of ", Quote(options)));
-      if (sink.full()) return false;
+      if (Done(sink)) return false;
     }
   }
   if (kw[kConst] != nullptr && !JsonEqual(*kw[kConst], value)) {
     Report(sink, sink.counting() ? std::string()
                                  : StrCat("expected ", Quote(*kw[kConst]), ", got ", Quote(value)));
-    if (sink.full()) return false;
+    if (Done(sink)) return false;
   }
   if (value.is_object()) {
     ValidateObject(kw, value, sink);
@@ -560,7 +590,7 @@ bool Validator::Validate(const Json& schema, const Json& value, Sink& sink) {
   } else if (value.is_number()) {
     ValidateNumber(kw, value, sink);
   }
-  if (sink.full()) return false;
+  if (Done(sink)) return false;
   ValidateCombinators(kw, value, sink);
   return sink.count() == before;
 }
@@ -583,7 +613,7 @@ void Validator::ValidateObject(const Json* const* kw, const Json& value, Sink& s
       if (!name.is_string() || value.contains(name.get_ref<const std::string&>())) continue;
       Report(sink,
              sink.counting() ? std::string() : StrCat("missing required property ", Quote(name)));
-      if (sink.full()) return;
+      if (Done(sink)) return;
     }
   }
   const Json* properties =
@@ -605,11 +635,12 @@ void Validator::ValidateObject(const Json* const* kw, const Json& value, Sink& s
           described = true;
           PathScope scope(&path_, key);
           Validate(*sub, *member, sink);
-          if (sink.full()) return;
+          if (Done(sink)) return;
         }
       }
       if (patterns != nullptr) {
         for (auto p = patterns->begin(); p != patterns->end(); ++p) {
+          if (!Charge(1)) return;
           Match match = PatternMatches(p.key(), key);
           if (match == Match::kUnknown) {
             described = true;  // cannot tell: do not call it additional
@@ -619,7 +650,7 @@ void Validator::ValidateObject(const Json* const* kw, const Json& value, Sink& s
           described = true;
           PathScope scope(&path_, key);
           Validate(*p, *member, sink);
-          if (sink.full()) return;
+          if (Done(sink)) return;
         }
       }
       if (described || additional == nullptr) continue;
@@ -632,22 +663,22 @@ void Validator::ValidateObject(const Json* const* kw, const Json& value, Sink& s
         PathScope scope(&path_, key);
         Validate(*additional, *member, sink);
       }
-      if (sink.full()) return;
+      if (Done(sink)) return;
     }
   }
   if (kw[kMinProperties] != nullptr) {
-    long double min = CountKeyword(*kw[kMinProperties]);
-    if (min >= 0 && value.size() < min) {
-      Report(sink, StrCat("expected at least ", static_cast<uint64_t>(min), " ",
-                          Plural(min, "property", "properties"), ", got ", value.size()));
-      if (sink.full()) return;
+    std::optional<uint64_t> min = CountKeyword(*kw[kMinProperties]);
+    if (min && value.size() < *min) {
+      Report(sink, StrCat("expected at least ", CountText(*kw[kMinProperties], *min), " ",
+                          Plural(*min, "property", "properties"), ", got ", value.size()));
+      if (Done(sink)) return;
     }
   }
   if (kw[kMaxProperties] != nullptr) {
-    long double max = CountKeyword(*kw[kMaxProperties]);
-    if (max >= 0 && value.size() > max) {
-      Report(sink, StrCat("expected at most ", static_cast<uint64_t>(max), " ",
-                          Plural(max, "property", "properties"), ", got ", value.size()));
+    std::optional<uint64_t> max = CountKeyword(*kw[kMaxProperties]);
+    if (max && value.size() > *max) {
+      Report(sink, StrCat("expected at most ", CountText(*kw[kMaxProperties], *max), " ",
+                          Plural(*max, "property", "properties"), ", got ", value.size()));
     }
   }
 }
@@ -655,23 +686,24 @@ void Validator::ValidateObject(const Json* const* kw, const Json& value, Sink& s
 void Validator::ValidateArray(const Json* const* kw, const Json& value, Sink& sink) {
   const size_t n = value.size();
   if (kw[kMinItems] != nullptr) {
-    long double min = CountKeyword(*kw[kMinItems]);
-    if (min >= 0 && n < min) {
-      Report(sink, StrCat("expected at least ", static_cast<uint64_t>(min), " ",
-                          Plural(min, "item", "items"), ", got ", n));
-      if (sink.full()) return;
+    std::optional<uint64_t> min = CountKeyword(*kw[kMinItems]);
+    if (min && n < *min) {
+      Report(sink, StrCat("expected at least ", CountText(*kw[kMinItems], *min), " ",
+                          Plural(*min, "item", "items"), ", got ", n));
+      if (Done(sink)) return;
     }
   }
   if (kw[kMaxItems] != nullptr) {
-    long double max = CountKeyword(*kw[kMaxItems]);
-    if (max >= 0 && n > max) {
-      Report(sink, StrCat("expected at most ", static_cast<uint64_t>(max), " ",
-                          Plural(max, "item", "items"), ", got ", n));
-      if (sink.full()) return;
+    std::optional<uint64_t> max = CountKeyword(*kw[kMaxItems]);
+    if (max && n > *max) {
+      Report(sink, StrCat("expected at most ", CountText(*kw[kMaxItems], *max), " ",
+                          Plural(*max, "item", "items"), ", got ", n));
+      if (Done(sink)) return;
     }
   }
   if (kw[kUniqueItems] != nullptr && kw[kUniqueItems]->is_boolean() &&
       kw[kUniqueItems]->get<bool>() && n > 1) {
+    if (!Charge(n)) return;
     // Sort indices by hash, then compare within runs of equal hashes.
     std::vector<std::pair<size_t, size_t>> hashed;
     hashed.reserve(n);
@@ -695,7 +727,7 @@ void Validator::ValidateArray(const Json* const* kw, const Json& value, Sink& si
     if (dup_a != n) {
       Report(sink,
              StrCat("items [", dup_a, "] and [", dup_b, "] are equal, expected unique items"));
-      if (sink.full()) return;
+      if (Done(sink)) return;
     }
   }
 
@@ -718,45 +750,42 @@ void Validator::ValidateArray(const Json* const* kw, const Json& value, Sink& si
     for (; i < n && i < tuple->size(); ++i) {
       PathScope scope(&path_, i);
       Validate((*tuple)[i], value[i], sink);
-      if (sink.full()) return;
+      if (Done(sink)) return;
     }
   }
   if (rest != nullptr && i < n) {
     if (rest->is_boolean()) {
       if (!rest->get<bool>()) {
         Report(sink, StrCat("expected at most ", i, " ", Plural(i, "item", "items"), ", got ", n));
-        if (sink.full()) return;
+        if (Done(sink)) return;
       }
     } else {
       for (; i < n; ++i) {
         PathScope scope(&path_, i);
         Validate(*rest, value[i], sink);
-        if (sink.full()) return;
+        if (Done(sink)) return;
       }
     }
   }
 
   if (kw[kContains] != nullptr && (kw[kContains]->is_object() || kw[kContains]->is_boolean())) {
-    long double min_contains = 1;
-    long double max_contains = -1;
-    if (kw[kMinContains] != nullptr) {
-      long double m = CountKeyword(*kw[kMinContains]);
-      if (m >= 0) min_contains = m;
-    }
+    std::optional<uint64_t> min_contains;
+    std::optional<uint64_t> max_contains;
+    if (kw[kMinContains] != nullptr) min_contains = CountKeyword(*kw[kMinContains]);
     if (kw[kMaxContains] != nullptr) max_contains = CountKeyword(*kw[kMaxContains]);
+    const uint64_t min = min_contains.value_or(1);
     size_t matches = 0;
     for (size_t j = 0; j < n; ++j) {
       if (Satisfies(*kw[kContains], value[j])) ++matches;
     }
-    if (matches < min_contains) {
-      Report(sink, min_contains == 1
-                       ? std::string("no item matches the \"contains\" schema")
-                       : StrCat("expected at least ", static_cast<uint64_t>(min_contains),
-                                " items matching the \"contains\" schema, got ", matches));
-      if (sink.full()) return;
+    if (matches < min) {
+      Report(sink, min == 1 ? std::string("no item matches the \"contains\" schema")
+                            : StrCat("expected at least ", CountText(*kw[kMinContains], min),
+                                     " items matching the \"contains\" schema, got ", matches));
+      if (Done(sink)) return;
     }
-    if (max_contains >= 0 && matches > max_contains) {
-      Report(sink, StrCat("expected at most ", static_cast<uint64_t>(max_contains),
+    if (max_contains && matches > *max_contains) {
+      Report(sink, StrCat("expected at most ", CountText(*kw[kMaxContains], *max_contains),
                           " items matching the \"contains\" schema, got ", matches));
     }
   }
@@ -765,25 +794,25 @@ void Validator::ValidateArray(const Json* const* kw, const Json& value, Sink& si
 void Validator::ValidateString(const Json* const* kw, const Json& value, Sink& sink) {
   const std::string& s = value.get_ref<const std::string&>();
   if (kw[kMinLength] != nullptr || kw[kMaxLength] != nullptr) {
-    const size_t length = CodePoints(s);
+    const size_t length = base::CodePointCount(s);
     if (kw[kMinLength] != nullptr) {
-      long double min = CountKeyword(*kw[kMinLength]);
-      if (min >= 0 && length < min) {
-        Report(sink, StrCat("expected at least ", static_cast<uint64_t>(min), " ",
-                            Plural(min, "character", "characters"), ", got ", length));
-        if (sink.full()) return;
+      std::optional<uint64_t> min = CountKeyword(*kw[kMinLength]);
+      if (min && length < *min) {
+        Report(sink, StrCat("expected at least ", CountText(*kw[kMinLength], *min), " ",
+                            Plural(*min, "character", "characters"), ", got ", length));
+        if (Done(sink)) return;
       }
     }
     if (kw[kMaxLength] != nullptr) {
-      long double max = CountKeyword(*kw[kMaxLength]);
-      if (max >= 0 && length > max) {
-        Report(sink, StrCat("expected at most ", static_cast<uint64_t>(max), " ",
-                            Plural(max, "character", "characters"), ", got ", length));
-        if (sink.full()) return;
+      std::optional<uint64_t> max = CountKeyword(*kw[kMaxLength]);
+      if (max && length > *max) {
+        Report(sink, StrCat("expected at most ", CountText(*kw[kMaxLength], *max), " ",
+                            Plural(*max, "character", "characters"), ", got ", length));
+        if (Done(sink)) return;
       }
     }
   }
-  if (kw[kPattern] != nullptr && kw[kPattern]->is_string() &&
+  if (kw[kPattern] != nullptr && kw[kPattern]->is_string() && Charge(1) &&
       PatternMatches(kw[kPattern]->get_ref<const std::string&>(), s) == Match::kNo) {
     Report(sink, sink.counting()
                      ? std::string()
@@ -797,7 +826,7 @@ void Validator::ValidateNumber(const Json* const* kw, const Json& value, Sink& s
   auto draft4_exclusive = [&](Keyword k) {
     return kw[k] != nullptr && kw[k]->is_boolean() && kw[k]->get<bool>();
   };
-  if (kw[kMinimum] != nullptr && kw[kMinimum]->is_number()) {
+  if (IsFiniteNumber(kw[kMinimum])) {
     const long double min = NumberValue(*kw[kMinimum]);
     if (draft4_exclusive(kExclusiveMinimum) ? !(x > min) : !(x >= min)) {
       Report(sink, StrCat(base::DumpJson(value),
@@ -805,10 +834,10 @@ void Validator::ValidateNumber(const Json* const* kw, const Json& value, Sink& s
                               ? " is not greater than the exclusive minimum "
                               : " is less than the minimum ",
                           base::DumpJson(*kw[kMinimum])));
-      if (sink.full()) return;
+      if (Done(sink)) return;
     }
   }
-  if (kw[kMaximum] != nullptr && kw[kMaximum]->is_number()) {
+  if (IsFiniteNumber(kw[kMaximum])) {
     const long double max = NumberValue(*kw[kMaximum]);
     if (draft4_exclusive(kExclusiveMaximum) ? !(x < max) : !(x <= max)) {
       Report(sink,
@@ -816,24 +845,22 @@ void Validator::ValidateNumber(const Json* const* kw, const Json& value, Sink& s
                     draft4_exclusive(kExclusiveMaximum) ? " is not less than the exclusive maximum "
                                                         : " is greater than the maximum ",
                     base::DumpJson(*kw[kMaximum])));
-      if (sink.full()) return;
+      if (Done(sink)) return;
     }
   }
-  if (kw[kExclusiveMinimum] != nullptr && kw[kExclusiveMinimum]->is_number() &&
-      !(x > NumberValue(*kw[kExclusiveMinimum]))) {
+  if (IsFiniteNumber(kw[kExclusiveMinimum]) && !(x > NumberValue(*kw[kExclusiveMinimum]))) {
     Report(sink, StrCat(base::DumpJson(value), " is not greater than the exclusive minimum ",
                         base::DumpJson(*kw[kExclusiveMinimum])));
-    if (sink.full()) return;
+    if (Done(sink)) return;
   }
-  if (kw[kExclusiveMaximum] != nullptr && kw[kExclusiveMaximum]->is_number() &&
-      !(x < NumberValue(*kw[kExclusiveMaximum]))) {
+  if (IsFiniteNumber(kw[kExclusiveMaximum]) && !(x < NumberValue(*kw[kExclusiveMaximum]))) {
     Report(sink, StrCat(base::DumpJson(value), " is not less than the exclusive maximum ",
                         base::DumpJson(*kw[kExclusiveMaximum])));
-    if (sink.full()) return;
+    if (Done(sink)) return;
   }
-  if (kw[kMultipleOf] != nullptr && kw[kMultipleOf]->is_number()) {
+  if (IsFiniteNumber(kw[kMultipleOf])) {
     const long double m = NumberValue(*kw[kMultipleOf]);
-    if (m > 0 && std::isfinite(static_cast<double>(x))) {
+    if (m > 0 && std::isfinite(x)) {
       // Exact for integers; a relative tolerance absorbs binary rounding of decimals
       // (0.07 is a multiple of 0.01).
       const long double r = std::fabs(std::fmod(x, m));
@@ -861,7 +888,7 @@ void Validator::ValidateCombinators(const Json* const* kw, const Json& value, Si
   if (kw[kAllOf] != nullptr && kw[kAllOf]->is_array()) {
     for (const Json& sub : *kw[kAllOf]) {
       Validate(sub, value, sink);
-      if (sink.full()) return;
+      if (Done(sink)) return;
     }
   }
   if (kw[kAnyOf] != nullptr && kw[kAnyOf]->is_array() && !kw[kAnyOf]->empty()) {
@@ -872,7 +899,7 @@ void Validator::ValidateCombinators(const Json* const* kw, const Json& value, Si
       Report(sink, sink.counting() ? std::string()
                                    : StrCat("matches none of the anyOf alternatives (",
                                             DescribeAlternatives(alternatives, value), ")"));
-      if (sink.full()) return;
+      if (Done(sink)) return;
     }
   }
   if (kw[kOneOf] != nullptr && kw[kOneOf]->is_array() && !kw[kOneOf]->empty()) {
@@ -885,17 +912,17 @@ void Validator::ValidateCombinators(const Json* const* kw, const Json& value, Si
       Report(sink, sink.counting() ? std::string()
                                    : StrCat("matches none of the oneOf alternatives (",
                                             DescribeAlternatives(alternatives, value), ")"));
-      if (sink.full()) return;
+      if (Done(sink)) return;
     } else if (matched.size() > 1) {
       Report(sink, StrCat("matches more than one oneOf alternative (#", matched[0], " and #",
                           matched[1], "), expected exactly one"));
-      if (sink.full()) return;
+      if (Done(sink)) return;
     }
   }
   if (kw[kNot] != nullptr && (kw[kNot]->is_object() || kw[kNot]->is_boolean()) &&
       Satisfies(*kw[kNot], value)) {
     Report(sink, "must not match the \"not\" schema");
-    if (sink.full()) return;
+    if (Done(sink)) return;
   }
   if (kw[kIf] != nullptr && (kw[kIf]->is_object() || kw[kIf]->is_boolean())) {
     const Json* branch = Satisfies(*kw[kIf], value) ? kw[kThen] : kw[kElse];
@@ -913,6 +940,10 @@ std::vector<SchemaViolation> ValidateJsonSchema(const Json& schema, const Json& 
   Sink sink(&violations, max_violations);
   Validator validator(schema);
   validator.Validate(schema, value, sink);
+  if (validator.exhausted()) {
+    violations.assign(1, {"$", StrCat("schema too complex to check (gave up after ", kMaxSchemaWork,
+                                      " keyword evaluations)")});
+  }
   return violations;
 }
 

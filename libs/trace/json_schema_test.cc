@@ -1,5 +1,7 @@
 #include "libs/trace/json_schema.h"
 
+#include <chrono>
+#include <cmath>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -408,6 +410,81 @@ TEST(JsonSchemaTest, AnyOfListsAtMostThreeAlternatives) {
   EXPECT_NE(violations[0].find("#2: expected array"), std::string::npos) << violations[0];
   EXPECT_EQ(violations[0].find("#3"), std::string::npos) << violations[0];
   EXPECT_NE(violations[0].find("; ...)"), std::string::npos) << violations[0];
+}
+
+TEST(JsonSchemaTest, CountKeywordsOfAnySizeAreReadSafely) {
+  // Beyond uint64: clamped, and quoted as written.
+  EXPECT_THAT(Check(R"({"minLength": 1e30})", R"("abc")"),
+              ElementsAre("$: expected at least 1e+30 characters, got 3"));
+  EXPECT_THAT(Check(R"({"maxLength": 1e30, "maxItems": 1e300, "maxProperties": 1e19})", R"("abc")"),
+              IsEmpty());
+  EXPECT_THAT(Check(R"({"minItems": 1e300})", "[1]"),
+              ElementsAre("$: expected at least 1e+300 items, got 1"));
+  EXPECT_THAT(Check(R"({"minProperties": 18446744073709551615})", "{}"),
+              ElementsAre("$: expected at least 18446744073709551615 properties, got 0"));
+  EXPECT_THAT(
+      Check(R"({"contains": {"type": "string"}, "minContains": 1e20})", R"(["a"])"),
+      ElementsAre(R"($: expected at least 1e+20 items matching the "contains" schema, got 1)"));
+  // Negative, fractional or not numbers: malformed, ignored.
+  EXPECT_THAT(Check(R"({"minLength": -5, "maxLength": -1e30, "minItems": 2.5})", R"("abc")"),
+              IsEmpty());
+  EXPECT_THAT(Check(R"({"maxItems": -5, "minItems": "3"})", "[1, 2]"), IsEmpty());
+  // NaN and infinities (a Json value can hold them, JSON text cannot): ignored.
+  for (double bad : {std::nan(""), HUGE_VAL, -HUGE_VAL}) {
+    Json schema = {{"minLength", bad}, {"maxLength", bad},        {"minimum", bad},
+                   {"maximum", bad},   {"exclusiveMinimum", bad}, {"multipleOf", bad}};
+    EXPECT_THAT(ValidateJsonSchema(schema, Json("abc")), IsEmpty()) << bad;
+    EXPECT_THAT(ValidateJsonSchema(schema, Json(3)), IsEmpty()) << bad;
+  }
+}
+
+// `levels` definitions, each an anyOf (or oneOf) of two references to the next: 2^levels
+// paths to the leaf.
+Json NestedAlternatives(int levels, const char* combinator, const Json& leaf) {
+  Json defs = Json::object();
+  for (int i = 0; i < levels; ++i) {
+    Json ref = {{"$ref", "#/$defs/d" + std::to_string(i + 1)}};
+    defs["d" + std::to_string(i)] = {{combinator, Json::array({ref, ref})}};
+  }
+  defs["d" + std::to_string(levels)] = leaf;
+  return {{"$defs", defs}, {"$ref", "#/$defs/d0"}};
+}
+
+TEST(JsonSchemaTest, ExponentialSchemasRunOutOfBudget) {
+  const std::string kTooComplex =
+      "$: schema too complex to check (gave up after 100000 keyword evaluations)";
+  struct Case {
+    const char* combinator;
+    Json value;
+  };
+  // Failing anyOf tries every path; oneOf tries both sides of each level whether they
+  // match or not; allOf tries every path when they all match.
+  for (const Case& c :
+       {Case{"anyOf", 1}, Case{"oneOf", 1}, Case{"oneOf", "a"}, Case{"allOf", "a"}}) {
+    auto start = std::chrono::steady_clock::now();
+    std::vector<SchemaViolation> violations =
+        ValidateJsonSchema(NestedAlternatives(60, c.combinator, {{"type", "string"}}), c.value);
+    auto elapsed = std::chrono::steady_clock::now() - start;
+    ASSERT_THAT(violations, SizeIs(1)) << c.combinator << " " << c.value;
+    EXPECT_EQ(violations[0].ToString(), kTooComplex) << c.combinator << " " << c.value;
+    EXPECT_LT(elapsed, std::chrono::seconds(2)) << c.combinator << " " << c.value;
+  }
+  // A few levels are fine.
+  EXPECT_THAT(ValidateJsonSchema(NestedAlternatives(5, "anyOf", {{"type", "string"}}), Json("a")),
+              IsEmpty());
+  EXPECT_THAT(ValidateJsonSchema(NestedAlternatives(5, "allOf", {{"type", "string"}}), Json(1)),
+              SizeIs(20));  // 2^5 failing leaves, capped at 20
+}
+
+TEST(JsonSchemaTest, LargeOrdinaryValuesStayWithinBudget) {
+  Json items = Json::array();
+  for (int i = 0; i < 10000; ++i) items.push_back({{"id", i}, {"name", "n"}});
+  Json schema = Json::parse(R"({"type": "array", "items": {"type": "object",
+    "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+    "required": ["id", "name"]}})");
+  EXPECT_THAT(ValidateJsonSchema(schema, items), IsEmpty());
+  items[9999]["id"] = "x";
+  EXPECT_THAT(ValidateJsonSchema(schema, items), SizeIs(1));
 }
 
 TEST(JsonSchemaTest, ViolationToString) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <utility>
+#include <vector>
 
 #include "libs/base/json.h"
 #include "libs/base/str_cat.h"
@@ -388,11 +389,35 @@ std::string Describe(const RedactStats& stats) {
   return out;
 }
 
-int RedactJson(const Redactor& redactor, Json* value, RedactStats* stats) {
-  if (value->is_string()) return redactor.RedactText(&value->get_ref<std::string&>(), stats);
+// Redacts every string value in `root` (object keys are kept). Iterative, so any depth is
+// fine.
+int RedactJson(const Redactor& redactor, Json* root, RedactStats* stats) {
   int n = 0;
-  if (value->is_array() || value->is_object()) {
-    for (Json& item : *value) n += RedactJson(redactor, &item, stats);
+  std::vector<Json*> pending = {root};
+  while (!pending.empty()) {
+    Json* value = pending.back();
+    pending.pop_back();
+    if (value->is_string()) {
+      n += redactor.RedactText(&value->get_ref<std::string&>(), stats);
+    } else if (value->is_structured()) {
+      for (Json& item : *value) pending.push_back(&item);
+    }
+  }
+  return n;
+}
+
+// Every string value of a tool definition except `function.name`, which calls refer to.
+int RedactToolJson(const Redactor& redactor, Json* tool, RedactStats* stats) {
+  if (!tool->is_object()) return RedactJson(redactor, tool, stats);
+  int n = 0;
+  for (auto it = tool->begin(); it != tool->end(); ++it) {
+    if (it.key() != "function" || !it->is_object()) {
+      n += RedactJson(redactor, &*it, stats);
+      continue;
+    }
+    for (auto field = it->begin(); field != it->end(); ++field) {
+      if (field.key() != "name") n += RedactJson(redactor, &*field, stats);
+    }
   }
   return n;
 }
@@ -405,16 +430,19 @@ int RedactArguments(const Redactor& redactor, std::string* arguments, RedactStat
     return std::string_view(*arguments).substr(s.begin, s.end - s.begin).find('"') !=
            std::string_view::npos;
   });
-  if ((crosses_quote || !Json::accept(redacted)) && Json::accept(*arguments)) {
+  if (crosses_quote || !base::ParseJson(redacted, "arguments").ok()) {
     // A hit crossed JSON syntax (e.g. a private key whose END line is in another field):
     // replacing it would drop or break the fields between, so redact the string values
-    // one by one instead.
-    Json parsed = Json::parse(*arguments, nullptr, /*allow_exceptions=*/false);
-    RedactStats local;
-    int n = RedactJson(redactor, &parsed, &local);
-    if (n > 0) *arguments = base::DumpJson(parsed);
-    MergeStats(local, stats);
-    return n;
+    // one by one instead. Arguments ParseJson refuses (not JSON, or too deep to handle)
+    // are redacted as text.
+    absl::StatusOr<Json> parsed = base::ParseJson(*arguments, "arguments");
+    if (parsed.ok()) {
+      RedactStats local;
+      int n = RedactJson(redactor, &*parsed, &local);
+      if (n > 0) *arguments = base::DumpJson(*parsed);
+      MergeStats(local, stats);
+      return n;
+    }
   }
   *arguments = std::move(redacted);
   Count(spans, stats);
@@ -488,17 +516,13 @@ int Redactor::RedactTrace(Trace* trace, RedactStats* stats) const {
     RedactStats local;
     int n = 0;
     if (m.content) n += RedactText(&*m.content, &local);
-    if (m.content_parts.is_array()) {
-      for (Json& part : m.content_parts) {
-        if (!part.is_object() || part.value("type", "") != "text") continue;
-        auto text = part.find("text");
-        if (text != part.end() && text->is_string()) {
-          n += RedactText(&text->get_ref<std::string&>(), &local);
-        }
-      }
-    }
+    n += RedactJson(*this, &m.content_parts, &local);
     if (m.reasoning_content) n += RedactText(&*m.reasoning_content, &local);
-    for (ToolCall& call : m.tool_calls) n += RedactArguments(*this, &call.arguments, &local);
+    for (ToolCall& call : m.tool_calls) {
+      n += RedactArguments(*this, &call.arguments, &local);
+      n += RedactJson(*this, &call.extra, &local);
+      n += RedactJson(*this, &call.function_extra, &local);
+    }
     n += RedactJson(*this, &m.extra, &local);
     if (n == 0) continue;
     trace->AddProvenance("redact", Describe(local), static_cast<int>(i));
@@ -509,6 +533,8 @@ int Redactor::RedactTrace(Trace* trace, RedactStats* stats) const {
   int n = RedactText(&trace->endpoint, &local);
   n += RedactText(&trace->outcome.detail, &local);
   n += RedactJson(*this, &trace->extra, &local);
+  n += RedactJson(*this, &trace->sampling, &local);
+  for (ToolDef& tool : trace->tools) n += RedactToolJson(*this, &tool.json, &local);
   if (n > 0) {
     trace->AddProvenance("redact", base::StrCat(Describe(local), " in trace fields"), -1);
     MergeStats(local, stats);

@@ -81,13 +81,21 @@ class Redactor {
   // it to `stats` (may be null). Running it again on its output finds nothing.
   int RedactText(std::string* text, RedactStats* stats) const;
 
-  // Redacts every text field of a trace: message content and text content parts,
-  // reasoning_content, tool-call arguments, tool results, string values in message and
-  // trace `extra`, the trace's endpoint and outcome detail. Tool-call arguments that were
-  // valid JSON stay valid JSON (should a hit span JSON syntax, their string values are
-  // redacted one by one and the JSON re-serialised). Records one provenance entry per
-  // message changed (op "redact", detail "2 secrets (bearer_token, openai_key)", never the
-  // secret) and one with message_index -1 for trace-level fields. Returns the count.
+  // Redacts every text field of a trace, that is the string values of:
+  //  - each message: content; content_parts (every part: text, image URLs, ...);
+  //    reasoning_content; each tool call's arguments, `extra` and `function_extra`; `extra`;
+  //  - the trace: endpoint, outcome.detail, `extra`, `sampling`, and each tool's
+  //    definition (tools[].json) except its function.name.
+  // Nothing else: not identifiers (trace, run, task and call ids, tool_call_ids, roles,
+  // call types, and tool, call and participant names, by which calls and results are
+  // matched), model, timestamps, timings, usage, outcome status and reward, provenance,
+  // nor object keys. JSON stays valid: Json values are redacted string by string, and
+  // tool-call arguments that base::ParseJson accepts stay valid JSON (should a hit span
+  // JSON syntax, their string values are redacted one by one and the JSON re-serialised);
+  // other arguments (not JSON, or nested too deeply) are redacted as text. Records one
+  // provenance entry per message changed (op "redact", detail "2 secrets (bearer_token,
+  // openai_key)", never the secret) and one with message_index -1 for trace-level fields.
+  // Returns the count.
   int RedactTrace(Trace* trace, RedactStats* stats) const;
 
  private:

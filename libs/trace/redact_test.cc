@@ -322,6 +322,94 @@ TEST(RedactTraceTest, InvalidJsonArgumentsAreRedactedAsText) {
   EXPECT_EQ(t.messages[0].tool_calls[0].arguments, "{\"k\": [REDACTED:openai_key]");
 }
 
+TEST(RedactTraceTest, EveryStringValueOfPartsCallsToolsAndTraceFields) {
+  Trace t = Parse(R"({"id":"r4","messages":[
+    {"role":"user","content":"hi"},
+    {"role":"assistant","content":null,"tool_calls":[
+      {"id":"c1","type":"function","function":{"name":"get","arguments":"{}"}}]},
+    {"role":"tool","tool_call_id":"c1","content":"ok"}],
+    "tools":[{"type":"function","function":{"name":"get","description":"Fetch",
+      "parameters":{"type":"object","properties":{"token":{"type":"string"}}}}}]})");
+  ASSERT_EQ(t.tools.size(), 1u);
+  Message& user = t.messages[0];
+  user.content.reset();
+  user.content_parts = Json::array(
+      {Json{{"type", "input_text"}, {"text", base::StrCat("key ", kOpenAi)}},
+       Json{{"type", "image_url"},
+            {"image_url", {{"url", base::StrCat("https://x/?k=", kGoogle)}}}},
+       Json{{"type", 1}, {"text", std::string(kHf)}}, Json{{"type", "text"}, {"text", 5}}});
+  user.extra["meta"] = Json{{"auth", base::StrCat("Bearer ", kBearer)}};
+  ToolCall& call = t.messages[1].tool_calls[0];
+  call.extra["x_trace"] = std::string(kSlack);
+  call.function_extra["note"] = std::string(kGhp);
+  t.tools[0].json["function"]["parameters"]["properties"]["token"]["default"] =
+      std::string(kGithubPat);
+  t.extra["env"] = Json::array({base::StrCat("AWS_KEY=", kAwsId)});
+  t.sampling["extra_headers"] = Json{{"x-api-key", std::string(kAnthropic)}};
+  t.outcome.detail = base::StrCat("failed: ", kJwt);
+  t.endpoint = base::StrCat("https://api.example.com/?key=", kOpenAiLegacy);
+
+  RedactStats stats;
+  EXPECT_NO_THROW(EXPECT_EQ(Default().RedactTrace(&t, &stats), 11));
+  EXPECT_EQ(user.content_parts[0]["text"], "key [REDACTED:openai_key]");
+  EXPECT_EQ(user.content_parts[1]["image_url"]["url"], "https://x/?k=[REDACTED:google_api_key]");
+  EXPECT_EQ(user.content_parts[2]["text"], "[REDACTED:hf_token]");
+  EXPECT_EQ(user.content_parts[3]["text"], 5);
+  EXPECT_EQ(user.extra["meta"]["auth"], "Bearer [REDACTED:bearer_token]");
+  EXPECT_EQ(call.extra["x_trace"], "[REDACTED:slack_token]");
+  EXPECT_EQ(call.function_extra["note"], "[REDACTED:github_token]");
+  EXPECT_EQ(t.tools[0].json["function"]["parameters"]["properties"]["token"]["default"],
+            "[REDACTED:github_token]");
+  EXPECT_EQ(t.tools[0].json["function"]["name"], "get");
+  EXPECT_EQ(t.extra["env"][0], "AWS_KEY=[REDACTED:aws_access_key_id]");
+  EXPECT_EQ(t.sampling["extra_headers"]["x-api-key"], "[REDACTED:anthropic_key]");
+  EXPECT_EQ(t.outcome.detail, "failed: [REDACTED:jwt]");
+  EXPECT_EQ(t.endpoint, "https://api.example.com/?key=[REDACTED:openai_key]");
+
+  ASSERT_EQ(t.provenance.size(), 3u);
+  EXPECT_EQ(t.provenance[0].message_index, 0);
+  EXPECT_EQ(t.provenance[0].detail,
+            "4 secrets (bearer_token, google_api_key, hf_token, openai_key)");
+  EXPECT_EQ(t.provenance[1].message_index, 1);
+  EXPECT_EQ(t.provenance[1].detail, "2 secrets (github_token, slack_token)");
+  EXPECT_EQ(t.provenance[2].message_index, -1);
+  EXPECT_EQ(t.provenance[2].detail,
+            "5 secrets (anthropic_key, aws_access_key_id, github_token, jwt, openai_key) in "
+            "trace fields");
+  EXPECT_EQ(Default().RedactTrace(&t, nullptr), 0);
+}
+
+TEST(RedactTraceTest, ContentPartsOfAnyShapeDoNotThrow) {
+  Trace t = Parse(R"({"id":"r5","messages":[{"role":"user","content":"x"},
+    {"role":"tool","tool_call_id":"c1","content":"x"}]})");
+  for (Message& m : t.messages) {
+    m.content.reset();
+    m.content_parts = Json::parse(R"([{"type":1,"text":"x"},{"type":"text","text":5},
+                                      {"type":null},7,"loose string",null])");
+  }
+  EXPECT_NO_THROW(EXPECT_EQ(Default().RedactTrace(&t, nullptr), 0));
+  t.messages[1].content_parts[0]["text"] = std::string(kOpenAi);
+  EXPECT_NO_THROW(EXPECT_EQ(Default().RedactTrace(&t, nullptr), 1));
+  EXPECT_EQ(t.messages[1].content_parts[0]["text"], "[REDACTED:openai_key]");
+}
+
+TEST(RedactTraceTest, DeeplyNestedArgumentsDoNotOverflowTheStack) {
+  // A private key whose END line sits in another string: valid JSON, but 100000 levels
+  // deep, beyond what base::ParseJson accepts, so it is redacted as text.
+  constexpr int kDepth = 100000;
+  std::string args =
+      std::string(kDepth, '[') +
+      R"("-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg", "-----END PRIVATE KEY-----")" +
+      std::string(kDepth, ']');
+  Trace t = Parse(R"({"id":"deep","messages":[{"role":"assistant","content":null,"tool_calls":[
+    {"id":"c1","type":"function","function":{"name":"write","arguments":"{}"}}]}]})");
+  t.messages[0].tool_calls[0].arguments = args;
+  EXPECT_EQ(Default().RedactTrace(&t, nullptr), 1);
+  const std::string& out = t.messages[0].tool_calls[0].arguments;
+  EXPECT_EQ(out.find("MIIEvQIBADANBg"), std::string::npos);
+  EXPECT_NE(out.find("[REDACTED:private_key]"), std::string::npos);
+}
+
 TEST(RedactTraceTest, CleanAndEmptyTracesAreUntouched) {
   Trace t = Parse(R"({"id":"c","messages":[{"role":"user","content":null},
     {"role":"user","content":"Open the skeleton task-list"}]})");

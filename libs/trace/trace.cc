@@ -34,15 +34,20 @@ bool ParseRole(std::string_view name, Role* role) {
   return true;
 }
 
+bool IsTextPart(const Json& part) {
+  if (!part.is_object()) return false;
+  auto type = part.find("type");
+  auto text = part.find("text");
+  return type != part.end() && type->is_string() && type->get_ref<const std::string&>() == "text" &&
+         text != part.end() && text->is_string();
+}
+
 std::string Message::Text() const {
   if (content) return *content;
   std::string out;
   if (content_parts.is_array()) {
     for (const Json& part : content_parts) {
-      if (part.is_object() && part.value("type", "") == "text") {
-        auto it = part.find("text");
-        if (it != part.end() && it->is_string()) out += it->get_ref<const std::string&>();
-      }
+      if (IsTextPart(part)) out += part["text"].get_ref<const std::string&>();
     }
   }
   return out;

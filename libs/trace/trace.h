@@ -37,7 +37,8 @@ struct ToolCall {
   // given as a string, it is stored verbatim, even when it is not valid JSON (the format
   // gate reports that).
   std::string arguments;
-  Json extra = Json::object();  // unknown keys of the call object
+  Json extra = Json::object();           // unknown keys of the call object
+  Json function_extra = Json::object();  // unknown keys of its `function` object
 };
 
 struct Message {
@@ -58,6 +59,10 @@ struct Message {
   // The text of `content`, or the text parts of `content_parts` joined, or "".
   std::string Text() const;
 };
+
+// True for an OpenAI content part {"type": "text", "text": <string>}. Never throws, whatever
+// the part holds.
+bool IsTextPart(const Json& part);
 
 struct ToolDef {
   std::string name;

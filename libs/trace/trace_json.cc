@@ -1,18 +1,29 @@
 #include "libs/trace/trace_json.h"
 
+#include "absl/strings/cord.h"
 #include "libs/base/status_macros.h"
 #include "libs/base/str_cat.h"
 
 namespace tracemill::trace {
 namespace {
 
-absl::Status FieldError(std::string_view where, std::string_view path, std::string_view what) {
-  return absl::InvalidArgumentError(base::StrCat(where, ": ", path, ": ", what));
+// `reason` travels as the status payload kReadReasonPayload (see ReadReason).
+absl::Status FieldError(std::string_view where, std::string_view path, std::string_view what,
+                        std::string_view reason) {
+  absl::Status status = absl::InvalidArgumentError(base::StrCat(where, ": ", path, ": ", what));
+  status.SetPayload(kReadReasonPayload,
+                    absl::Cord(absl::string_view(reason.data(), reason.size())));
+  return status;
+}
+
+absl::Status Missing(std::string_view where, std::string_view path) {
+  return FieldError(where, path, "missing", "missing_field");
 }
 
 absl::Status TypeError(std::string_view where, std::string_view path, std::string_view want,
                        const Json& got) {
-  return FieldError(where, path, base::StrCat("expected ", want, ", got ", got.type_name()));
+  return FieldError(where, path, base::StrCat("expected ", want, ", got ", got.type_name()),
+                    "wrong_type");
 }
 
 // Reads an optional string field; null and absent both leave `out` unchanged.
@@ -75,14 +86,14 @@ absl::StatusOr<ToolCall> ParseToolCall(const Json& json, std::string_view where,
             return TypeError(where, path + ".function.arguments", "string or object", *f);
           }
         } else {
-          call.extra["function." + f.key()] = *f;
+          call.function_extra[f.key()] = *f;
         }
       }
     } else {
       call.extra[key] = *it;
     }
   }
-  if (call.name.empty()) return FieldError(where, path + ".function.name", "missing");
+  if (call.name.empty()) return Missing(where, path + ".function.name");
   return call;
 }
 
@@ -94,11 +105,12 @@ absl::StatusOr<Message> ParseMessage(const Json& json, std::string_view where,
   if (!json.is_object()) return TypeError(where, path, "object", json);
   Message m;
   auto role = json.find("role");
-  if (role == json.end()) return FieldError(where, path + ".role", "missing");
+  if (role == json.end()) return Missing(where, path + ".role");
   if (!role->is_string()) return TypeError(where, path + ".role", "string", *role);
   if (!ParseRole(role->get_ref<const std::string&>(), &m.role)) {
     return FieldError(where, path + ".role",
-                      base::StrCat("unknown role \"", role->get_ref<const std::string&>(), "\""));
+                      base::StrCat("unknown role \"", role->get_ref<const std::string&>(), "\""),
+                      "unknown_role");
   }
   for (auto it = json.begin(); it != json.end(); ++it) {
     const std::string& key = it.key();
@@ -107,6 +119,20 @@ absl::StatusOr<Message> ParseMessage(const Json& json, std::string_view where,
       if (it->is_string()) {
         m.content = it->get<std::string>();
       } else if (it->is_array()) {
+        for (size_t i = 0; i < it->size(); ++i) {
+          const Json& part = (*it)[i];
+          std::string part_path = base::StrCat(path, ".content[", i, "]");
+          if (!part.is_object()) return TypeError(where, part_path, "object", part);
+          auto type = part.find("type");
+          if (type == part.end()) return Missing(where, part_path + ".type");
+          if (!type->is_string()) return TypeError(where, part_path + ".type", "string", *type);
+          auto text = part.find("text");
+          if (type->get_ref<const std::string&>() == "text" &&
+              (text == part.end() || !text->is_string())) {
+            return text == part.end() ? Missing(where, part_path + ".text")
+                                      : TypeError(where, part_path + ".text", "string", *text);
+          }
+        }
         m.content_parts = *it;
       } else if (!it->is_null()) {
         return TypeError(where, path + ".content", "string, array or null", *it);
@@ -146,7 +172,8 @@ absl::StatusOr<Message> ParseMessage(const Json& json, std::string_view where,
   if (m.role != Role::kAssistant && !m.tool_calls.empty()) {
     return FieldError(
         where, path + ".tool_calls",
-        base::StrCat("only assistant messages carry tool calls, not ", RoleName(m.role)));
+        base::StrCat("only assistant messages carry tool calls, not ", RoleName(m.role)),
+        "wrong_type");
   }
   return m;
 }
@@ -167,11 +194,11 @@ absl::StatusOr<ToolDef> ParseToolDef(const Json& json, std::string_view where,
     tool.json["function"] = json;
     tool.json["function"].erase("type");
   } else {
-    return FieldError(where, path, "a tool needs `function` or `name`");
+    return FieldError(where, path, "a tool needs `function` or `name`", "missing_field");
   }
   const Json& f = tool.json["function"];
   auto name = f.find("name");
-  if (name == f.end()) return FieldError(where, path + ".function.name", "missing");
+  if (name == f.end()) return Missing(where, path + ".function.name");
   if (!name->is_string()) return TypeError(where, path + ".function.name", "string", *name);
   tool.name = name->get<std::string>();
   auto params = f.find("parameters");
@@ -226,7 +253,8 @@ absl::StatusOr<Trace> ParseTrace(const Json& json, std::string_view where) {
       if (version < 0 || version > kSchemaVersion) {
         return FieldError(where, "schema_version",
                           base::StrCat("unsupported version ", version, " (this build reads up to ",
-                                       kSchemaVersion, ")"));
+                                       kSchemaVersion, ")"),
+                          "unsupported_version");
       }
       t.schema_version = static_cast<int>(version);
     } else if (key == "sampling") {
@@ -268,7 +296,7 @@ absl::StatusOr<Trace> ParseTrace(const Json& json, std::string_view where) {
       if (!v.is_array()) return TypeError(where, "provenance", "array", v);
       for (size_t i = 0; i < v.size(); ++i) {
         std::string p = base::StrCat("provenance[", i, "].");
-        if (!v[i].is_object()) return TypeError(where, p, "object", v[i]);
+        if (!v[i].is_object()) return TypeError(where, p.substr(0, p.size() - 1), "object", v[i]);
         Provenance prov;
         int64_t index = -1;
         TM_RETURN_IF_ERROR(OptString(v[i], "op", where, p, &prov.op));
@@ -281,7 +309,7 @@ absl::StatusOr<Trace> ParseTrace(const Json& json, std::string_view where) {
       t.extra[key] = v;
     }
   }
-  if (!has_messages) return FieldError(where, "messages", "missing");
+  if (!has_messages) return Missing(where, "messages");
   return t;
 }
 
@@ -297,16 +325,13 @@ Json ToolCallToJson(const ToolCall& call) {
   Json fn = Json::object();
   fn["name"] = call.name;
   fn["arguments"] = call.arguments;
-  Json rest = Json::object();
-  for (auto it = call.extra.begin(); it != call.extra.end(); ++it) {
-    const std::string& key = it.key();
-    if (key.rfind("function.", 0) == 0)
-      fn[key.substr(9)] = *it;
-    else
-      rest[key] = *it;
+  for (auto it = call.function_extra.begin(); it != call.function_extra.end(); ++it) {
+    if (it.key() != "name" && it.key() != "arguments") fn[it.key()] = *it;
   }
   out["function"] = std::move(fn);
-  for (auto it = rest.begin(); it != rest.end(); ++it) out[it.key()] = *it;
+  for (auto it = call.extra.begin(); it != call.extra.end(); ++it) {
+    if (it.key() != "id" && it.key() != "type" && it.key() != "function") out[it.key()] = *it;
+  }
   return out;
 }
 

@@ -21,6 +21,11 @@
 
 namespace tracemill::trace {
 
+// Errors from the parsers below carry a short reason ("wrong_type", "missing_field",
+// "unknown_role", "unsupported_version") as a status payload under this type URL, so
+// readers can count skips by reason without reading messages that hold user values.
+inline constexpr char kReadReasonPayload[] = "tracemill.dev/read-reason";
+
 absl::StatusOr<Trace> ParseTrace(const Json& json, std::string_view where);
 absl::StatusOr<Trace> ParseTraceText(std::string_view text, std::string_view where);
 

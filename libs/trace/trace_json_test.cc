@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "absl/strings/cord.h"
 #include "gtest/gtest.h"
 #include "libs/base/file_io.h"
 
@@ -93,6 +94,35 @@ TEST(TraceJsonTest, SupersetRoundTripsLosslessly) {
   EXPECT_EQ(once["messages"][1]["content"][1]["text"], "there");
 }
 
+TEST(TraceJsonTest, ErrorsCarryAReason) {
+  auto role = ParseTraceText(R"({"messages":[{"role":"truncated"}]})", "x");
+  ASSERT_FALSE(role.ok());
+  EXPECT_EQ(std::string(*role.status().GetPayload(kReadReasonPayload)), "unknown_role");
+  auto type = ParseTraceText(R"({"messages":5})", "x");
+  EXPECT_EQ(std::string(*type.status().GetPayload(kReadReasonPayload)), "wrong_type");
+  auto missing = ParseTraceText(R"({})", "x");
+  EXPECT_EQ(std::string(*missing.status().GetPayload(kReadReasonPayload)), "missing_field");
+}
+
+TEST(TraceJsonTest, UnknownCallKeysStayWhereTheyWere) {
+  // A top-level key that looks like a path must not land inside `function`.
+  auto t = ParseTraceText(R"({"messages":[{"role":"assistant","content":null,"tool_calls":[
+    {"id":"c","type":"function","function.name":"evil","index":3,
+     "function":{"name":"f","arguments":"{}","strict":true}}]}]})",
+                          "x");
+  ASSERT_TRUE(t.ok()) << t.status();
+  const ToolCall& c = t->messages[0].tool_calls[0];
+  EXPECT_EQ(c.extra["function.name"], "evil");
+  EXPECT_EQ(c.function_extra["strict"], true);
+  Json out = ToolCallToJson(c);
+  EXPECT_EQ(out["function"]["name"], "f");
+  EXPECT_EQ(out["function"]["strict"], true);
+  EXPECT_EQ(out["function.name"], "evil");
+  auto again = ParseTrace(TraceToJson(*t), "again");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(TraceToJson(*again), TraceToJson(*t));
+}
+
 TEST(TraceJsonTest, FlatToolsAreNormalised) {
   auto t = ParseTraceText(R"({"messages":[],"tools":[{"name":"f","description":"d",
     "parameters":{"type":"object"}}]})",
@@ -154,6 +184,18 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"FutureVersion", R"({"schema_version":99,"messages":[]})",
                 "unsupported version 99"},
         BadCase{"Malformed", R"({"messages":[)", "malformed JSON"},
+        BadCase{"PartNotObject", R"({"messages":[{"role":"user","content":["x"]}]})",
+                "messages[0].content[0]: expected object, got string"},
+        BadCase{"PartTypeNumber",
+                R"({"messages":[{"role":"user","content":[{"type":1,"text":"x"}]}]})",
+                "messages[0].content[0].type: expected string, got number"},
+        BadCase{"PartTypeMissing", R"({"messages":[{"role":"user","content":[{"text":"x"}]}]})",
+                "messages[0].content[0].type: missing"},
+        BadCase{"TextPartTextNumber",
+                R"({"messages":[{"role":"user","content":[{"type":"text","text":5}]}]})",
+                "messages[0].content[0].text: expected string, got number"},
+        BadCase{"ProvenanceNotObject", R"({"messages":[],"provenance":[3]})",
+                "provenance[0]: expected object"},
         BadCase{"InvalidUtf8", "{\"messages\":[{\"role\":\"user\",\"content\":\"\xff\"}]}",
                 "malformed JSON"}),
     [](const testing::TestParamInfo<BadCase>& info) { return std::string(info.param.name); });

@@ -66,6 +66,7 @@ absl::Status TraceToProto(const Trace& t, v1::Trace* proto) {
       pc->set_name(c.name);
       pc->set_arguments(c.arguments);
       pc->set_extra_json(ExtraText(c.extra));
+      pc->set_function_extra_json(ExtraText(c.function_extra));
     }
     pm->set_tool_call_id(m.tool_call_id);
     pm->set_name(m.name);
@@ -133,6 +134,8 @@ absl::StatusOr<Trace> TraceFromProto(const v1::Trace& proto) {
       c.name = pc.name();
       c.arguments = pc.arguments();
       TM_ASSIGN_OR_RETURN(c.extra, ExtraFrom(pc.extra_json(), path + ".tool_calls.extra"));
+      TM_ASSIGN_OR_RETURN(c.function_extra,
+                          ExtraFrom(pc.function_extra_json(), path + ".tool_calls.function"));
       m.tool_calls.push_back(std::move(c));
     }
     m.tool_call_id = pm.tool_call_id();

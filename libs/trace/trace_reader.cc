@@ -4,12 +4,14 @@
 #include <filesystem>
 #include <system_error>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/match.h"
 #include "libs/base/file_io.h"
 #include "libs/base/json.h"
 #include "libs/base/line_reader.h"
 #include "libs/base/status_macros.h"
 #include "libs/base/str_cat.h"
+#include "libs/base/utf8.h"
 #include "libs/trace/trace_json.h"
 
 namespace tracemill::trace {
@@ -18,7 +20,12 @@ namespace fs = std::filesystem;
 void ReadSummary::Skip(std::string reason, std::string message) {
   ++skipped;
   ++skipped_by_reason[reason];
-  if (issues.size() < kMaxIssues) issues.push_back({std::move(reason), std::move(message)});
+  if (issues.size() >= kMaxIssues) return;
+  // Messages can quote user values (an unknown role, say); keep them short.
+  if (message.size() > kMaxIssueBytes) {
+    message = base::StrCat(base::CutUtf8(message, kMaxIssueBytes), "...");
+  }
+  issues.push_back({std::move(reason), std::move(message)});
 }
 
 Json ReadSummary::ToJson() const {
@@ -40,19 +47,13 @@ Json ReadSummary::ToJson() const {
 }
 
 std::string ClassifyReadError(const absl::Status& status) {
+  if (auto reason = status.GetPayload(kReadReasonPayload)) return std::string(*reason);
   std::string m(status.message());
   if (status.code() == absl::StatusCode::kResourceExhausted) return "line_too_long";
-  if (absl::StrContains(m, "truncated")) return "truncated_last_line";
   if (absl::StrContains(m, "invalid UTF-8") || absl::StrContains(m, "ill-formed UTF-8")) {
     return "invalid_utf8";
   }
   if (absl::StrContains(m, "malformed JSON")) return "malformed_json";
-  if (absl::StrContains(m, "unknown role")) return "unknown_role";
-  if (absl::StrContains(m, "unsupported version")) return "unsupported_version";
-  if (absl::StrContains(m, ": missing") || absl::StrContains(m, "needs `")) return "missing_field";
-  if (absl::StrContains(m, "expected ") || absl::StrContains(m, "only assistant")) {
-    return "wrong_type";
-  }
   if (status.code() == absl::StatusCode::kNotFound ||
       status.code() == absl::StatusCode::kPermissionDenied) {
     return "unreadable_file";
@@ -98,11 +99,13 @@ absl::StatusOr<std::unique_ptr<TraceReader>> TraceReader::Open(
       if (ec) return absl::InternalError(base::StrCat("cannot list ", input, ": ", ec.message()));
       std::sort(found.begin(), found.end());
       for (auto& f : found) {
-        total += fs::file_size(f, ec);
+        uint64_t size = fs::file_size(f, ec);
+        if (!ec) total += size;
         files.push_back(std::move(f));
       }
     } else {
-      total += fs::file_size(input, ec);
+      uint64_t size = fs::file_size(input, ec);  // fails for pipes: no progress total
+      if (!ec) total += size;
       files.push_back(input);
     }
   }

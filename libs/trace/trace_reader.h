@@ -44,14 +44,15 @@ struct ReadSummary {
   std::map<std::string, int64_t> skipped_by_reason;
   std::vector<ReadIssue> issues;  // the first kMaxIssues, in input order
   static constexpr size_t kMaxIssues = 200;
+  static constexpr size_t kMaxIssueBytes = 400;
 
   void Skip(std::string reason, std::string message);
   Json ToJson() const;
 };
 
-// Maps a read/parse error to a short reason: malformed_json, invalid_utf8,
-// truncated_last_line, line_too_long, unknown_role, missing_field, wrong_type,
-// unsupported_version, unreadable_file.
+// Maps a read/parse error to a short reason: the parser's kReadReasonPayload when present
+// (wrong_type, missing_field, unknown_role, unsupported_version), else malformed_json,
+// invalid_utf8, truncated_last_line, line_too_long, unreadable_file or invalid_record.
 std::string ClassifyReadError(const absl::Status& status);
 
 struct TraceReaderOptions {

@@ -108,6 +108,22 @@ TEST(TraceReaderTest, OverlongLineIsSkipped) {
   EXPECT_EQ((*reader)->summary().skipped_by_reason.at("line_too_long"), 1);
 }
 
+TEST(TraceReaderTest, ReasonsDoNotDependOnUserValues) {
+  std::string dir = TestDir();
+  std::string path = dir + "/odd.jsonl";
+  std::string long_role(5000, 'r');
+  ASSERT_TRUE(base::WriteFileAtomic(path, R"({"messages":[{"role":"truncated"}]})"
+                                          "\n"
+                                          R"({"messages":[{"role":")" +
+                                              long_role + R"("}]})" + "\n")
+                  .ok());
+  ReadSummary summary;
+  ASSERT_TRUE(ReadAllTraces({path}, &summary).ok());
+  EXPECT_EQ(summary.skipped_by_reason["unknown_role"], 2);
+  ASSERT_EQ(summary.issues.size(), 2u);
+  EXPECT_LE(summary.issues[1].message.size(), ReadSummary::kMaxIssueBytes + 3);
+}
+
 TEST(TraceReaderTest, MissingInputFailsUpFront) {
   auto reader = TraceReader::Open({"/nonexistent/traces"});
   EXPECT_EQ(reader.status().code(), absl::StatusCode::kNotFound);
