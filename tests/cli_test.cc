@@ -9,6 +9,7 @@
 #include "gtest/gtest.h"
 #include "libs/base/file_io.h"
 #include "libs/base/json.h"
+#include "libs/base/test_util.h"
 
 namespace tracemill {
 namespace {
@@ -34,15 +35,6 @@ Result RunTracemill(const std::string& args) {
   return r;
 }
 
-std::string TestDir() {
-  auto dir = std::filesystem::path(testing::TempDir()) /
-             ("cli_" + std::to_string(::getpid()) + "_" +
-              testing::UnitTest::GetInstance()->current_test_info()->name());
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir.string();
-}
-
 TEST(CliTest, EveryCommandHasHelp) {
   for (const char* cmd : {"", "curate ", "unroll "}) {
     Result r = RunTracemill(std::string(cmd) + "--help");
@@ -52,7 +44,7 @@ TEST(CliTest, EveryCommandHasHelp) {
 }
 
 TEST(CliTest, CurateThenUnrollTheExamples) {
-  std::string dir = TestDir();
+  std::string dir = base::FreshTestDir();
   Result c = RunTracemill("curate " + kSource + "/examples/traces --rules " + kSource +
                           "/examples/curate_rules.yaml -o " + dir + "/curated.jsonl --report " +
                           dir + "/report.json -q");
@@ -72,7 +64,7 @@ TEST(CliTest, CurateThenUnrollTheExamples) {
 }
 
 TEST(CliTest, SecretsFromTheEnvironmentAreRedacted) {
-  std::string dir = TestDir();
+  std::string dir = base::FreshTestDir();
   ASSERT_TRUE(base::WriteFileAtomic(
                   dir + "/t.jsonl",
                   R"({"messages":[{"role":"user","content":"key zq9-secret-value-1234 ok"},)"
@@ -89,7 +81,7 @@ TEST(CliTest, SecretsFromTheEnvironmentAreRedacted) {
 }
 
 TEST(CliTest, BadInputIsReportedNotFatal) {
-  std::string dir = TestDir();
+  std::string dir = base::FreshTestDir();
   ASSERT_TRUE(
       base::WriteFileAtomic(
           dir + "/t.jsonl",

@@ -18,6 +18,7 @@
 #include "gtest/gtest.h"
 #include "libs/base/file_io.h"
 #include "libs/base/line_reader.h"
+#include "libs/base/test_util.h"
 #include "libs/hub/dataset_builder.h"
 #include "libs/trace/curator.h"
 #include "libs/trace/trace_reader.h"
@@ -28,15 +29,6 @@ namespace {
 
 const std::string kExamples = std::string(TRACEMILL_SOURCE_DIR) + "/examples/traces";
 const std::string kRules = std::string(TRACEMILL_SOURCE_DIR) + "/examples/curate_rules.yaml";
-
-std::string TestDir() {
-  auto dir = std::filesystem::path(testing::TempDir()) /
-             ("data_spine_" + std::to_string(::getpid()) + "_" +
-              testing::UnitTest::GetInstance()->current_test_info()->name());
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir.string();
-}
 
 size_t CountRows(const std::vector<trace::Trace>& traces, trace::UnrollMode mode) {
   size_t n = 0;
@@ -70,7 +62,7 @@ TEST(DataSpineTest, RawExamplesUnrollToHandCountedRows) {
 class CuratedExamplesTest : public testing::Test {
  protected:
   void SetUp() override {
-    dir_ = TestDir();
+    dir_ = base::FreshTestDir();
     auto options = trace::LoadCurateRules(kRules);
     ASSERT_TRUE(options.ok()) << options.status();
     trace::CurateFilesOptions files;

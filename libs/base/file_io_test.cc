@@ -3,18 +3,10 @@
 #include <filesystem>
 
 #include "gtest/gtest.h"
+#include "libs/base/test_util.h"
 
 namespace tracemill::base {
 namespace {
-
-std::string TempDir() {
-  auto dir = std::filesystem::path(testing::TempDir()) /
-             ("file_io_" + std::to_string(::getpid()) + "_" +
-              testing::UnitTest::GetInstance()->current_test_info()->name());
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir.string();
-}
 
 size_t CountFiles(const std::string& dir) {
   size_t n = 0;
@@ -23,7 +15,7 @@ size_t CountFiles(const std::string& dir) {
 }
 
 TEST(FileIoTest, WriteAtomicThenRead) {
-  std::string dir = TempDir();
+  std::string dir = FreshTestDir();
   std::string path = dir + "/a.txt";
   ASSERT_TRUE(WriteFileAtomic(path, "hello").ok());
   ASSERT_TRUE(WriteFileAtomic(path, "world").ok());
@@ -32,7 +24,7 @@ TEST(FileIoTest, WriteAtomicThenRead) {
 }
 
 TEST(FileIoTest, UncommittedWriterLeavesNothing) {
-  std::string dir = TempDir();
+  std::string dir = FreshTestDir();
   {
     auto w = AtomicFileWriter::Open(dir + "/b.txt");
     ASSERT_TRUE(w.ok());
@@ -42,7 +34,7 @@ TEST(FileIoTest, UncommittedWriterLeavesNothing) {
 }
 
 TEST(FileIoTest, CommitAsRenames) {
-  std::string dir = TempDir();
+  std::string dir = FreshTestDir();
   auto w = AtomicFileWriter::Open(dir + "/shard.tmpname");
   ASSERT_TRUE(w.ok());
   ASSERT_TRUE((*w)->Append("x").ok());
@@ -58,7 +50,7 @@ TEST(FileIoTest, MissingFileIsNotFound) {
 }
 
 TEST(FileIoTest, MakeDirsOverFileFails) {
-  std::string dir = TempDir();
+  std::string dir = FreshTestDir();
   ASSERT_TRUE(WriteFileAtomic(dir + "/f", "x").ok());
   EXPECT_FALSE(MakeDirs(dir + "/f").ok());
   EXPECT_TRUE(MakeDirs(dir + "/g/h").ok());

@@ -4,6 +4,7 @@
 
 #include "gtest/gtest.h"
 #include "libs/base/file_io.h"
+#include "libs/base/test_util.h"
 
 namespace tracemill::trace {
 namespace {
@@ -24,8 +25,7 @@ TEST(CurateOptionsTest, EmptyFileKeepsDefaults) {
 }
 
 TEST(CurateOptionsTest, EveryKey) {
-  std::string dir = testing::TempDir() + "/curate_options_every_key";
-  std::filesystem::create_directories(dir);
+  std::string dir = base::FreshTestDir();
   ASSERT_TRUE(base::WriteFileAtomic(dir + "/hint.txt", "Use the Products link.").ok());
   auto o = Parse(R"(
 gates:

@@ -5,6 +5,8 @@
 
 #include "gtest/gtest.h"
 #include "libs/base/file_io.h"
+#include "libs/base/test_util.h"
+#include "libs/trace/test_util.h"
 #include "libs/trace/trace_json.h"
 #include "libs/trace/trace_reader.h"
 
@@ -14,10 +16,9 @@ namespace {
 constexpr char kToken[] = "hf_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789";
 
 Trace Parse(const std::string& text, const std::string& id = "t") {
-  auto t = ParseTraceText(text, "test");
-  EXPECT_TRUE(t.ok()) << t.status();
-  t->id = id;
-  return *t;
+  Trace t = ParseOrFail(text);
+  t.id = id;
+  return t;
 }
 
 // system, user, assistant(call), tool, assistant(answer), user, assistant(answer).
@@ -143,8 +144,7 @@ TEST(CuratorTest, DuplicatesAndUnmatchedRefs) {
 }
 
 TEST(CuratorTest, CurateFilesWritesKeptRejectedAndRedactedIssues) {
-  std::string dir = testing::TempDir() + "/curator_files_" + std::to_string(::getpid());
-  std::filesystem::create_directories(dir);
+  std::string dir = base::FreshTestDir();
   std::string in = dir + "/in.jsonl";
   std::string clean = Clean();
   clean.erase(std::remove(clean.begin(), clean.end(), '\n'), clean.end());

@@ -6,33 +6,13 @@
 
 #include "gtest/gtest.h"
 #include "libs/base/str_cat.h"
+#include "libs/trace/test_util.h"
 #include "libs/trace/trace_json.h"
 
 namespace tracemill::trace {
 namespace {
 
-Trace Parse(std::string_view text) {
-  absl::StatusOr<Trace> trace = ParseTraceText(text, "test.json");
-  if (!trace.ok()) {
-    ADD_FAILURE() << trace.status();
-    return Trace{};
-  }
-  return *std::move(trace);
-}
-
 // Replaces each "$NAME" key of `vars` in `tmpl` by its value.
-std::string Fill(std::string_view tmpl,
-                 std::initializer_list<std::pair<std::string_view, std::string_view>> vars) {
-  std::string out(tmpl);
-  for (const auto& [key, value] : vars) {
-    for (size_t pos = out.find(key); pos != std::string::npos;
-         pos = out.find(key, pos + value.size())) {
-      out.replace(pos, key.size(), value);
-    }
-  }
-  return out;
-}
-
 constexpr std::string_view kNavigateTool = R"([{"type":"function","function":{
   "name":"browser_navigate","parameters":{"type":"object","properties":{"url":{"type":"string"}}}}}])";
 
@@ -50,12 +30,12 @@ constexpr std::string_view kTemplate = R"({$HEADER"messages":[
 Trace Make(std::string_view header, std::string_view id_a, std::string_view id_b,
            std::string_view args_a, std::string_view result_a = "navigated",
            std::string_view tools = kNavigateTool) {
-  return Parse(Fill(kTemplate, {{"$HEADER", header},
-                                {"$ID_A", id_a},
-                                {"$ID_B", id_b},
-                                {"$ARGS", args_a},
-                                {"$RESULT", result_a},
-                                {"$TOOLS", tools}}));
+  return ParseOrFail(Fill(kTemplate, {{"$HEADER", header},
+                                      {"$ID_A", id_a},
+                                      {"$ID_B", id_b},
+                                      {"$ARGS", args_a},
+                                      {"$RESULT", result_a},
+                                      {"$TOOLS", tools}}));
 }
 
 constexpr std::string_view kArgs = R"({\"url\":\"https://trelis.com\",\"newTab\":false})";
@@ -80,7 +60,7 @@ TEST(ContentHashTest, IgnoresArgumentWhitespaceKeyOrderAndForm) {
   Trace b = Make("", "c1", "c2", kReordered);
   EXPECT_EQ(ContentHash(a), ContentHash(b));
   // Arguments given as an object rather than a string.
-  Trace c = Parse(base::DumpJson(TraceToJson(a)));
+  Trace c = ParseOrFail(base::DumpJson(TraceToJson(a)));
   Json json = TraceToJson(a);
   json["messages"][1]["tool_calls"][0]["function"]["arguments"] =
       Json{{"newTab", false}, {"url", "https://trelis.com"}};
@@ -154,8 +134,8 @@ TEST(ContentHashTest, ContentPartsOfAnyShape) {
 }
 
 TEST(ContentHashTest, EmptyTraces) {
-  Trace e1 = Parse(R"({"id":"a","messages":[]})");
-  Trace e2 = Parse(R"({"id":"b","model":"m","messages":[],"tools":[]})");
+  Trace e1 = ParseOrFail(R"({"id":"a","messages":[]})");
+  Trace e2 = ParseOrFail(R"({"id":"b","model":"m","messages":[],"tools":[]})");
   EXPECT_EQ(ContentHash(e1), ContentHash(e2));
   EXPECT_NE(ContentHash(e1), ContentHash(Make("", "c1", "c2", kArgs)));
 }

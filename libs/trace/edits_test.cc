@@ -7,19 +7,11 @@
 #include "gtest/gtest.h"
 #include "libs/base/json.h"
 #include "libs/base/str_cat.h"
+#include "libs/trace/test_util.h"
 #include "libs/trace/trace_json.h"
 
 namespace tracemill::trace {
 namespace {
-
-Trace Parse(std::string_view text) {
-  absl::StatusOr<Trace> trace = ParseTraceText(text, "test.json");
-  if (!trace.ok()) {
-    ADD_FAILURE() << trace.status();
-    return Trace{};
-  }
-  return *std::move(trace);
-}
 
 // system, user, assistant(2 calls), tool, tool, assistant, user, assistant.
 constexpr std::string_view kTwoTurns = R"({"id":"t1","messages":[
@@ -41,18 +33,6 @@ std::vector<std::string> Roles(const Trace& t) {
 }
 
 // Replaces each "$NAME" key of `vars` in `tmpl` by its value.
-std::string Fill(std::string_view tmpl,
-                 std::initializer_list<std::pair<std::string_view, std::string_view>> vars) {
-  std::string out(tmpl);
-  for (const auto& [key, value] : vars) {
-    for (size_t pos = out.find(key); pos != std::string::npos;
-         pos = out.find(key, pos + value.size())) {
-      out.replace(pos, key.size(), value);
-    }
-  }
-  return out;
-}
-
 constexpr std::string_view kToolResult = R"({"id":"t","messages":[
   {"role":"user","content":"go"},
   {"role":"assistant","content":"","tool_calls":[
@@ -61,7 +41,7 @@ constexpr std::string_view kToolResult = R"({"id":"t","messages":[
 
 // A trace whose only tool message has `content` (the body of a JSON string literal).
 Trace ToolResultTrace(std::string_view content) {
-  return Parse(Fill(kToolResult, {{"$CONTENT", content}}));
+  return ParseOrFail(Fill(kToolResult, {{"$CONTENT", content}}));
 }
 
 std::string Repeat(std::string_view s, size_t n) {
@@ -176,7 +156,7 @@ TEST(TruncateTest, SmallerThenLargerLimitKeepsTheSmallerCut) {
 }
 
 TEST(TruncateTest, ContentPartsShareTheBudget) {
-  Trace t = Parse(R"({"id":"t","messages":[
+  Trace t = ParseOrFail(R"({"id":"t","messages":[
     {"role":"user","content":"go"},
     {"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"snap","arguments":"{}"}}]},
     {"role":"tool","tool_call_id":"c1","content":[
@@ -195,16 +175,17 @@ TEST(TruncateTest, ContentPartsShareTheBudget) {
 }
 
 TEST(TruncateTest, NullContentAndEmptyTrace) {
-  Trace t = Parse(R"({"id":"t","messages":[{"role":"tool","tool_call_id":"x","content":null}]})");
+  Trace t =
+      ParseOrFail(R"({"id":"t","messages":[{"role":"tool","tool_call_id":"x","content":null}]})");
   EXPECT_EQ(TruncateToolResults(&t, 5), 0);
-  Trace empty = Parse(R"({"id":"e","messages":[]})");
+  Trace empty = ParseOrFail(R"({"id":"e","messages":[]})");
   EXPECT_EQ(TruncateToolResults(&empty, 5), 0);
 }
 
 // ---- DeleteMessage ----
 
 TEST(DeleteMessageTest, AssistantTakesItsToolResults) {
-  Trace t = Parse(kTwoTurns);
+  Trace t = ParseOrFail(kTwoTurns);
   ASSERT_TRUE(DeleteMessage(&t, 2).ok());
   EXPECT_EQ(Roles(t),
             (std::vector<std::string>{"system", "user", "assistant", "user", "assistant"}));
@@ -217,7 +198,7 @@ TEST(DeleteMessageTest, AssistantTakesItsToolResults) {
 }
 
 TEST(DeleteMessageTest, PlainMessages) {
-  Trace t = Parse(kTwoTurns);
+  Trace t = ParseOrFail(kTwoTurns);
   ASSERT_TRUE(DeleteMessage(&t, 7).ok());  // final assistant, no calls
   ASSERT_TRUE(DeleteMessage(&t, 0).ok());  // system
   EXPECT_EQ(t.messages.size(), 6u);
@@ -226,7 +207,7 @@ TEST(DeleteMessageTest, PlainMessages) {
 }
 
 TEST(DeleteMessageTest, ToolMessageAloneIsRefused) {
-  Trace t = Parse(kTwoTurns);
+  Trace t = ParseOrFail(kTwoTurns);
   absl::Status s = DeleteMessage(&t, 4);
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   std::string msg(s.message());
@@ -239,7 +220,7 @@ TEST(DeleteMessageTest, ToolMessageAloneIsRefused) {
 }
 
 TEST(DeleteMessageTest, OutOfRange) {
-  Trace t = Parse(kTwoTurns);
+  Trace t = ParseOrFail(kTwoTurns);
   for (int index : {-1, 8, 1000}) {
     absl::Status s = DeleteMessage(&t, index);
     EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
@@ -247,7 +228,7 @@ TEST(DeleteMessageTest, OutOfRange) {
     EXPECT_NE(msg.find("\"t1\""), std::string::npos) << msg;
     EXPECT_NE(msg.find(base::StrCat("index ", index)), std::string::npos) << msg;
   }
-  Trace empty = Parse(R"({"id":"e","messages":[]})");
+  Trace empty = ParseOrFail(R"({"id":"e","messages":[]})");
   EXPECT_EQ(DeleteMessage(&empty, 0).code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(t.messages.size(), 8u);
 }
@@ -255,7 +236,7 @@ TEST(DeleteMessageTest, OutOfRange) {
 // ---- DeleteUserTurn ----
 
 TEST(DeleteUserTurnTest, DeletesUpToTheNextUserMessage) {
-  Trace t = Parse(kTwoTurns);
+  Trace t = ParseOrFail(kTwoTurns);
   ASSERT_TRUE(DeleteUserTurn(&t, 0).ok());
   EXPECT_EQ(Roles(t), (std::vector<std::string>{"system", "user", "assistant"}));
   EXPECT_EQ(*t.messages[1].content, "Thanks");
@@ -266,7 +247,7 @@ TEST(DeleteUserTurnTest, DeletesUpToTheNextUserMessage) {
 }
 
 TEST(DeleteUserTurnTest, LastTurnRunsToTheEnd) {
-  Trace t = Parse(kTwoTurns);
+  Trace t = ParseOrFail(kTwoTurns);
   ASSERT_TRUE(DeleteUserTurn(&t, 1).ok());
   EXPECT_EQ(t.messages.size(), 6u);
   EXPECT_EQ(t.messages.back().role, Role::kAssistant);
@@ -274,14 +255,14 @@ TEST(DeleteUserTurnTest, LastTurnRunsToTheEnd) {
 }
 
 TEST(DeleteUserTurnTest, OutOfRange) {
-  Trace t = Parse(kTwoTurns);
+  Trace t = ParseOrFail(kTwoTurns);
   absl::Status s = DeleteUserTurn(&t, 2);
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(std::string(s.message()).find("user turn 2 out of range (2 user messages)"),
             std::string::npos)
       << s;
   EXPECT_EQ(DeleteUserTurn(&t, -1).code(), absl::StatusCode::kInvalidArgument);
-  Trace empty = Parse(R"({"id":"e","messages":[]})");
+  Trace empty = ParseOrFail(R"({"id":"e","messages":[]})");
   EXPECT_EQ(DeleteUserTurn(&empty, 0).code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(t.messages.size(), 8u);
 }
@@ -291,7 +272,7 @@ TEST(DeleteUserTurnTest, OutOfRange) {
 std::string Dump(const Trace& t) { return base::DumpJson(TraceToJson(t)); }
 
 TEST(DeleteMessagesTest, MessageInsideADeletedTurnIsErasedOnce) {
-  Trace t = Parse(kTwoTurns);
+  Trace t = ParseOrFail(kTwoTurns);
   // Turn 1 is messages 6-7; message 7 lies inside it; message 2 takes its tool results.
   ASSERT_TRUE(DeleteMessages(&t, {7, 2}, {1}).ok());
   EXPECT_EQ(Roles(t), (std::vector<std::string>{"system", "user", "assistant"}));
@@ -310,7 +291,7 @@ TEST(DeleteMessagesTest, MessageInsideADeletedTurnIsErasedOnce) {
 }
 
 TEST(DeleteMessagesTest, SameIndexTwice) {
-  Trace t = Parse(kTwoTurns);
+  Trace t = ParseOrFail(kTwoTurns);
   ASSERT_TRUE(DeleteMessages(&t, {5, 5}, {}).ok());
   EXPECT_EQ(t.messages.size(), 7u);
   EXPECT_EQ(*t.messages[5].content, "Thanks");
@@ -319,14 +300,14 @@ TEST(DeleteMessagesTest, SameIndexTwice) {
     EXPECT_EQ(p.op, "delete_message");
     EXPECT_EQ(p.message_index, 5);
   }
-  Trace u = Parse(kTwoTurns);
+  Trace u = ParseOrFail(kTwoTurns);
   ASSERT_TRUE(DeleteMessages(&u, {}, {0, 0}).ok());
   EXPECT_EQ(Roles(u), (std::vector<std::string>{"system", "user", "assistant"}));
   EXPECT_EQ(u.provenance.size(), 2u);
 }
 
 TEST(DeleteMessagesTest, TurnsReferToTheInputNotToTheTraceAfterEarlierDeletions) {
-  Trace t = Parse(kTwoTurns);
+  Trace t = ParseOrFail(kTwoTurns);
   // Deleting user message 1 first, one by one, would make "Thanks" turn 0 and turn 1
   // out of range; in one step turn 1 is "Thanks" and its answer.
   ASSERT_TRUE(DeleteMessages(&t, {1}, {1}).ok());
@@ -342,14 +323,14 @@ TEST(DeleteMessagesTest, TurnsReferToTheInputNotToTheTraceAfterEarlierDeletions)
 }
 
 TEST(DeleteMessagesTest, OrderDoesNotMatterAndTiesPutMessagesFirst) {
-  Trace a = Parse(kTwoTurns);
-  Trace b = Parse(kTwoTurns);
+  Trace a = ParseOrFail(kTwoTurns);
+  Trace b = ParseOrFail(kTwoTurns);
   ASSERT_TRUE(DeleteMessages(&a, {1, 0}, {1}).ok());
   ASSERT_TRUE(DeleteMessages(&b, {0, 1}, {1}).ok());
   EXPECT_EQ(a.messages.size(), 4u);
   EXPECT_EQ(Dump(a), Dump(b));
   // Message 1 is also the first message of turn 0.
-  Trace t = Parse(kTwoTurns);
+  Trace t = ParseOrFail(kTwoTurns);
   ASSERT_TRUE(DeleteMessages(&t, {1}, {0}).ok());
   EXPECT_EQ(Roles(t), (std::vector<std::string>{"system", "user", "assistant"}));
   ASSERT_EQ(t.provenance.size(), 2u);
@@ -359,7 +340,7 @@ TEST(DeleteMessagesTest, OrderDoesNotMatterAndTiesPutMessagesFirst) {
 }
 
 TEST(DeleteMessagesTest, ErrorsLeaveTheTraceUnchanged) {
-  const Trace original = Parse(kTwoTurns);
+  const Trace original = ParseOrFail(kTwoTurns);
   const std::string before = Dump(original);
   struct Case {
     std::vector<int> messages;
@@ -384,7 +365,7 @@ TEST(DeleteMessagesTest, ErrorsLeaveTheTraceUnchanged) {
 }
 
 TEST(DeleteMessagesTest, NothingNamedIsNoChange) {
-  Trace t = Parse(kTwoTurns);
+  Trace t = ParseOrFail(kTwoTurns);
   ASSERT_TRUE(DeleteMessages(&t, {}, {}).ok());
   EXPECT_EQ(t.messages.size(), 8u);
   EXPECT_TRUE(t.provenance.empty());
@@ -397,7 +378,7 @@ constexpr std::string_view kOddParts =
     R"([{"type":1,"text":"x"},{"type":"text","text":5},{"type":"text","text":"abcdef"}])";
 
 Trace OddPartsTrace() {
-  Trace t = Parse(R"({"id":"odd","messages":[
+  Trace t = ParseOrFail(R"({"id":"odd","messages":[
     {"role":"system","content":"sys"},
     {"role":"user","content":"a"},
     {"role":"user","content":"b"},
@@ -438,7 +419,7 @@ TEST(OddContentPartsTest, EveryEditCopes) {
 // ---- MergeConsecutiveUserTurns ----
 
 TEST(MergeUserTurnsTest, MergesRunsAndRecordsBackToFront) {
-  Trace t = Parse(R"({"id":"m","messages":[
+  Trace t = ParseOrFail(R"({"id":"m","messages":[
     {"role":"system","content":"sys"},
     {"role":"user","content":"a"},
     {"role":"user","content":"b"},
@@ -460,7 +441,7 @@ TEST(MergeUserTurnsTest, MergesRunsAndRecordsBackToFront) {
 }
 
 TEST(MergeUserTurnsTest, CustomSeparatorAndNonTextParts) {
-  Trace t = Parse(R"({"id":"m","messages":[
+  Trace t = ParseOrFail(R"({"id":"m","messages":[
     {"role":"user","content":"look"},
     {"role":"user","content":[{"type":"image_url","image_url":{"url":"https://x/y.png"}},
                               {"type":"text","text":"this"}]}]})");
@@ -475,19 +456,19 @@ TEST(MergeUserTurnsTest, CustomSeparatorAndNonTextParts) {
 }
 
 TEST(MergeUserTurnsTest, GuidanceIsNotMergedAndEmptyTraceIsFine) {
-  Trace t = Parse(R"({"id":"m","messages":[
+  Trace t = ParseOrFail(R"({"id":"m","messages":[
     {"role":"user","content":"Hint: click learn more","guidance":true},
     {"role":"user","content":"Find the price"}]})");
   EXPECT_EQ(MergeConsecutiveUserTurns(&t), 0);
   EXPECT_EQ(t.messages.size(), 2u);
-  Trace empty = Parse(R"({"id":"e","messages":[]})");
+  Trace empty = ParseOrFail(R"({"id":"e","messages":[]})");
   EXPECT_EQ(MergeConsecutiveUserTurns(&empty), 0);
 }
 
 // ---- DropGuidance ----
 
 TEST(DropGuidanceTest, MarkedAndExactTexts) {
-  Trace t = Parse(R"({"id":"g","messages":[
+  Trace t = ParseOrFail(R"({"id":"g","messages":[
     {"role":"system","content":"Learn-more links open a new tab; switch to it.\n\n"},
     {"role":"user","content":"Hint: use the search box","guidance":true},
     {"role":"user","content":"Find the course price"},
@@ -508,16 +489,16 @@ TEST(DropGuidanceTest, MarkedAndExactTexts) {
 }
 
 TEST(DropGuidanceTest, EmptyTextsMatchNothing) {
-  Trace t = Parse(R"({"id":"g","messages":[{"role":"user","content":""},
+  Trace t = ParseOrFail(R"({"id":"g","messages":[{"role":"user","content":""},
                                            {"role":"user","content":null}]})");
   EXPECT_EQ(DropGuidance(&t, {"", "\n"}), 0);
   EXPECT_EQ(t.messages.size(), 2u);
-  Trace empty = Parse(R"({"id":"e","messages":[]})");
+  Trace empty = ParseOrFail(R"({"id":"e","messages":[]})");
   EXPECT_EQ(DropGuidance(&empty, {"x"}), 0);
 }
 
 TEST(DropGuidanceTest, MarkedAssistantTakesItsToolResults) {
-  Trace t = Parse(kTwoTurns);
+  Trace t = ParseOrFail(kTwoTurns);
   t.messages[2].guidance = true;
   EXPECT_EQ(DropGuidance(&t, {}), 1);
   EXPECT_EQ(t.messages.size(), 5u);

@@ -9,6 +9,7 @@
 #include "gtest/gtest.h"
 #include "libs/base/json.h"
 #include "libs/base/str_cat.h"
+#include "libs/trace/test_util.h"
 #include "libs/trace/trace_json.h"
 
 namespace tracemill::trace {
@@ -223,27 +224,6 @@ TEST(RedactTest, ConcurrentConstUse) {
 // ---- RedactTrace ----
 
 // Replaces each "$NAME" key of `vars` in `tmpl` by its value.
-std::string Fill(std::string_view tmpl,
-                 std::initializer_list<std::pair<std::string_view, std::string_view>> vars) {
-  std::string out(tmpl);
-  for (const auto& [key, value] : vars) {
-    for (size_t pos = out.find(key); pos != std::string::npos;
-         pos = out.find(key, pos + value.size())) {
-      out.replace(pos, key.size(), value);
-    }
-  }
-  return out;
-}
-
-Trace Parse(std::string_view text) {
-  absl::StatusOr<Trace> trace = ParseTraceText(text, "test.json");
-  if (!trace.ok()) {
-    ADD_FAILURE() << trace.status();
-    return Trace{};
-  }
-  return *std::move(trace);
-}
-
 TEST(RedactTraceTest, EveryTextFieldAndProvenanceWithoutSecrets) {
   std::string json = Fill(R"({"id":"r1","endpoint":"https://api.example.com/v1?key=$GOOGLE",
     "deploy_note":"token $GHP",
@@ -263,7 +243,7 @@ TEST(RedactTraceTest, EveryTextFieldAndProvenanceWithoutSecrets) {
                            {"$BEARER", kBearer},
                            {"$LEGACY", kOpenAiLegacy},
                            {"$AWS", kAwsSecret}});
-  Trace t = Parse(json);
+  Trace t = ParseOrFail(json);
   RedactStats stats;
   EXPECT_EQ(Default().RedactTrace(&t, &stats), 7);
   EXPECT_EQ(stats.total, 7);
@@ -302,7 +282,7 @@ TEST(RedactTraceTest, EveryTextFieldAndProvenanceWithoutSecrets) {
 TEST(RedactTraceTest, ArgumentsStayValidWhenAHitCrossesJsonSyntax) {
   // A private key whose END line sits in another string field: a plain text redaction
   // would swallow the quotes between, so the string values are redacted one by one.
-  Trace t = Parse(R"({"id":"r2","messages":[{"role":"assistant","content":null,"tool_calls":[
+  Trace t = ParseOrFail(R"({"id":"r2","messages":[{"role":"assistant","content":null,"tool_calls":[
     {"id":"c1","type":"function","function":{"name":"write","arguments":
       "{\"begin\": \"-----BEGIN PRIVATE KEY-----\\nMIIEvQIBADANBg\", \"n\": 1, \"end\": \"-----END PRIVATE KEY-----\"}"}}]}]})");
   EXPECT_EQ(Default().RedactTrace(&t, nullptr), 1);
@@ -315,15 +295,15 @@ TEST(RedactTraceTest, ArgumentsStayValidWhenAHitCrossesJsonSyntax) {
 }
 
 TEST(RedactTraceTest, InvalidJsonArgumentsAreRedactedAsText) {
-  Trace t = Parse(Fill(R"({"id":"r3","messages":[{"role":"assistant","content":null,
+  Trace t = ParseOrFail(Fill(R"({"id":"r3","messages":[{"role":"assistant","content":null,
     "tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{\"k\": $KEY"}}]}]})",
-                       {{"$KEY", kOpenAi}}));
+                             {{"$KEY", kOpenAi}}));
   EXPECT_EQ(Default().RedactTrace(&t, nullptr), 1);
   EXPECT_EQ(t.messages[0].tool_calls[0].arguments, "{\"k\": [REDACTED:openai_key]");
 }
 
 TEST(RedactTraceTest, EveryStringValueOfPartsCallsToolsAndTraceFields) {
-  Trace t = Parse(R"({"id":"r4","messages":[
+  Trace t = ParseOrFail(R"({"id":"r4","messages":[
     {"role":"user","content":"hi"},
     {"role":"assistant","content":null,"tool_calls":[
       {"id":"c1","type":"function","function":{"name":"get","arguments":"{}"}}]},
@@ -380,7 +360,7 @@ TEST(RedactTraceTest, EveryStringValueOfPartsCallsToolsAndTraceFields) {
 }
 
 TEST(RedactTraceTest, ContentPartsOfAnyShapeDoNotThrow) {
-  Trace t = Parse(R"({"id":"r5","messages":[{"role":"user","content":"x"},
+  Trace t = ParseOrFail(R"({"id":"r5","messages":[{"role":"user","content":"x"},
     {"role":"tool","tool_call_id":"c1","content":"x"}]})");
   for (Message& m : t.messages) {
     m.content.reset();
@@ -401,7 +381,8 @@ TEST(RedactTraceTest, DeeplyNestedArgumentsDoNotOverflowTheStack) {
       std::string(kDepth, '[') +
       R"("-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg", "-----END PRIVATE KEY-----")" +
       std::string(kDepth, ']');
-  Trace t = Parse(R"({"id":"deep","messages":[{"role":"assistant","content":null,"tool_calls":[
+  Trace t =
+      ParseOrFail(R"({"id":"deep","messages":[{"role":"assistant","content":null,"tool_calls":[
     {"id":"c1","type":"function","function":{"name":"write","arguments":"{}"}}]}]})");
   t.messages[0].tool_calls[0].arguments = args;
   EXPECT_EQ(Default().RedactTrace(&t, nullptr), 1);
@@ -411,11 +392,11 @@ TEST(RedactTraceTest, DeeplyNestedArgumentsDoNotOverflowTheStack) {
 }
 
 TEST(RedactTraceTest, CleanAndEmptyTracesAreUntouched) {
-  Trace t = Parse(R"({"id":"c","messages":[{"role":"user","content":null},
+  Trace t = ParseOrFail(R"({"id":"c","messages":[{"role":"user","content":null},
     {"role":"user","content":"Open the skeleton task-list"}]})");
   EXPECT_EQ(Default().RedactTrace(&t, nullptr), 0);
   EXPECT_TRUE(t.provenance.empty());
-  Trace empty = Parse(R"({"id":"e","messages":[]})");
+  Trace empty = ParseOrFail(R"({"id":"e","messages":[]})");
   EXPECT_EQ(Default().RedactTrace(&empty, nullptr), 0);
 }
 

@@ -4,24 +4,16 @@
 
 #include "gtest/gtest.h"
 #include "libs/base/file_io.h"
+#include "libs/base/test_util.h"
 
 namespace tracemill::trace {
 namespace {
-
-std::string TestDir() {
-  auto dir = std::filesystem::path(testing::TempDir()) /
-             ("trace_reader_" + std::to_string(::getpid()) + "_" +
-              testing::UnitTest::GetInstance()->current_test_info()->name());
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir.string();
-}
 
 constexpr char kGood[] =
     R"({"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"yo"}]})";
 
 TEST(TraceReaderTest, JsonlSkipsBadLinesAndKeepsTheRest) {
-  std::string dir = TestDir();
+  std::string dir = base::FreshTestDir();
   std::string path = dir + "/run.jsonl";
   std::string text;
   text += std::string(kGood) + "\n";  // 1 ok
@@ -64,7 +56,7 @@ TEST(TraceReaderTest, JsonlSkipsBadLinesAndKeepsTheRest) {
 }
 
 TEST(TraceReaderTest, DirectoryOfReferenceFilesInNameOrder) {
-  std::string dir = TestDir();
+  std::string dir = base::FreshTestDir();
   ASSERT_TRUE(base::WriteFileAtomic(dir + "/b_trace.json", kGood).ok());
   ASSERT_TRUE(base::WriteFileAtomic(dir + "/a_trace.json", kGood).ok());
   ASSERT_TRUE(base::WriteFileAtomic(dir + "/notes.txt", "ignored").ok());
@@ -80,7 +72,7 @@ TEST(TraceReaderTest, DirectoryOfReferenceFilesInNameOrder) {
 }
 
 TEST(TraceReaderTest, JsonArrayFile) {
-  std::string dir = TestDir();
+  std::string dir = base::FreshTestDir();
   std::string text = std::string("[") + kGood + ", 5, " + kGood + "]";
   ASSERT_TRUE(base::WriteFileAtomic(dir + "/many.json", text).ok());
   ReadSummary summary;
@@ -93,7 +85,7 @@ TEST(TraceReaderTest, JsonArrayFile) {
 }
 
 TEST(TraceReaderTest, OverlongLineIsSkipped) {
-  std::string dir = TestDir();
+  std::string dir = base::FreshTestDir();
   std::string path = dir + "/long.jsonl";
   std::string big = R"({"messages":[{"role":"user","content":")" + std::string(5000, 'x') + "\"}]}";
   ASSERT_TRUE(base::WriteFileAtomic(path, big + "\n" + kGood + "\n").ok());
@@ -109,7 +101,7 @@ TEST(TraceReaderTest, OverlongLineIsSkipped) {
 }
 
 TEST(TraceReaderTest, ReasonsDoNotDependOnUserValues) {
-  std::string dir = TestDir();
+  std::string dir = base::FreshTestDir();
   std::string path = dir + "/odd.jsonl";
   std::string long_role(5000, 'r');
   ASSERT_TRUE(base::WriteFileAtomic(path, R"({"messages":[{"role":"truncated"}]})"

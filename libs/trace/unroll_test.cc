@@ -5,6 +5,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "libs/trace/test_util.h"
 #include "libs/trace/trace_json.h"
 #include "libs/trace/trace_reader.h"
 
@@ -245,12 +246,6 @@ TEST(UnrollTest, AssistantAfterSystemIsNoSeedRowEnd) {
   EXPECT_THAT(Ids(UnrollTrace(t, UnrollMode::kPerQuery)), ElementsAre("g_query_1"));
 }
 
-Trace ParseOrDie(const std::string& text) {
-  auto trace = ParseTraceText(text, "test");
-  EXPECT_TRUE(trace.ok()) << trace.status();
-  return trace.ok() ? *std::move(trace) : Trace();
-}
-
 const char kTraceText[] = R"({
   "id": "run-1",
   "messages": [
@@ -276,7 +271,7 @@ const char kTraceText[] = R"({
 })";
 
 TEST(RowToDatasetJsonTest, ExactKeysAndNullFills) {
-  Trace t = ParseOrDie(kTraceText);
+  Trace t = ParseOrFail(kTraceText);
   std::vector<Row> rows = UnrollTrace(t, UnrollMode::kPerTurn);
   ASSERT_EQ(rows.size(), 2u);
   rows[1].split = "train";
@@ -334,7 +329,7 @@ TEST(RowToDatasetJsonTest, ExactKeysAndNullFills) {
 }
 
 TEST(RowToDatasetJsonTest, FullRowHasNullTruncationPoint) {
-  Trace t = ParseOrDie(kTraceText);
+  Trace t = ParseOrFail(kTraceText);
   std::vector<Row> rows = UnrollTrace(t, UnrollMode::kSeed);
   ASSERT_FALSE(rows.empty());
   const Row& full = rows.back();
