@@ -79,6 +79,11 @@ int RunUnroll(const UnrollFlags& f) {
       base::StrAppend(&text, "  ", split, ": ", n, " rows from ", report.traces_per_split.at(split),
                       " traces\n");
     }
+    if (report.duplicate_ids > 0) {
+      base::StrAppend(&text, "  warning: ", report.duplicate_ids,
+                      " traces repeat an earlier trace's id; their rows share ids and split "
+                      "(give traces unique ids, e.g. by curating each run separately)\n");
+    }
     if (report.traces_without_rows > 0) {
       base::StrAppend(&text, "  ", report.traces_without_rows, " traces gave no rows\n");
     }

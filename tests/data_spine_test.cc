@@ -130,6 +130,7 @@ TEST_F(CuratedExamplesTest, DatasetIsGroupedByTraceAndWellFormed) {
   ASSERT_TRUE(hub::BuildDataset({dir_ + "/curated.jsonl"}, options, &report).ok());
   EXPECT_EQ(report.traces, 4);
   EXPECT_EQ(report.rows, 16);
+  EXPECT_EQ(report.duplicate_ids, 0);
   EXPECT_TRUE(std::filesystem::exists(options.out_dir + "/README.md"));
 
   std::map<std::string, std::string> split_of_trace;
@@ -159,6 +160,16 @@ TEST_F(CuratedExamplesTest, DatasetIsGroupedByTraceAndWellFormed) {
   // The exact split holds out exactly half of the four traces.
   EXPECT_EQ(report.traces_per_split["eval"], 2);
   EXPECT_EQ(report.traces_per_split["train"], 2);
+}
+
+TEST_F(CuratedExamplesTest, SameIdsFromTwoRunsAreCounted) {
+  hub::BuildDatasetOptions options;
+  options.out_dir = dir_ + "/twice";
+  hub::BuildDatasetReport report;
+  std::string curated = dir_ + "/curated.jsonl";
+  ASSERT_TRUE(hub::BuildDataset({curated, curated}, options, &report).ok());
+  EXPECT_EQ(report.traces, 8);
+  EXPECT_EQ(report.duplicate_ids, 4);
 }
 
 }  // namespace

@@ -1,5 +1,8 @@
 #include "libs/hub/dataset_builder.h"
 
+#include <functional>
+#include <unordered_set>
+
 #include "libs/base/status_macros.h"
 #include "libs/hub/dataset_card.h"
 
@@ -9,6 +12,7 @@ Json BuildDatasetReport::ToJson() const {
   Json out = Json::object();
   out["traces"] = traces;
   out["traces_without_rows"] = traces_without_rows;
+  out["duplicate_ids"] = duplicate_ids;
   out["rows"] = rows;
   out["rows_per_split"] = Json::object();
   for (const auto& [k, v] : rows_per_split) out["rows_per_split"][k] = v;
@@ -52,10 +56,12 @@ absl::Status BuildDataset(const std::vector<std::string>& inputs,
   *report = BuildDatasetReport();
   trace::Trace t;
   std::string line;
+  std::unordered_set<size_t> seen_ids;  // 64-bit hashes: memory stays small per trace
   for (;;) {
     TM_ASSIGN_OR_RETURN(bool more, reader->Next(&t));
     if (!more) break;
     ++report->traces;
+    if (!seen_ids.insert(std::hash<std::string>{}(t.id)).second) ++report->duplicate_ids;
     std::string split(trace::SplitForPosition(trace::SplitPosition(t.id, options.split.seed), cut));
     ++report->traces_per_split[split];
     std::vector<trace::RowSpan> rows = trace::UnrollSpans(t, options.mode);

@@ -41,6 +41,9 @@ struct BuildDatasetOptions {
 struct BuildDatasetReport {
   int64_t traces = 0;
   int64_t traces_without_rows = 0;
+  // Traces whose id an earlier trace already had (e.g. same-named files from two
+  // collection runs): their rows share ids and a split with the earlier trace's.
+  int64_t duplicate_ids = 0;
   int64_t rows = 0;
   std::map<std::string, int64_t> rows_per_split;
   std::map<std::string, int64_t> traces_per_split;
