@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libabsl-dev nlohmann-json3-dev libsimdjson-dev libyaml-cpp-dev libcli11-dev libmimalloc-dev
+  libutf8proc-dev libpcre2-dev
   protobuf-compiler libprotobuf-dev
   libgtest-dev libgmock-dev
 )

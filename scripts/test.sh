@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
+bash scripts/peers.sh
 jobs=$(nproc 2>/dev/null || echo 2)
 cd build
 if [ $# -gt 0 ]; then
