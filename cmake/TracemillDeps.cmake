@@ -45,3 +45,8 @@ endif()
 # traces allocates many small strings and JSON nodes, and the curate/unroll benchmark
 # runs about 1.5x faster with it than with glibc's allocator.
 find_library(TRACEMILL_MIMALLOC mimalloc)
+
+# libs/text: NFC normalisation and case mapping (utf8proc), the pre-tokenizer regex (PCRE2).
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(UTF8PROC REQUIRED IMPORTED_TARGET libutf8proc)
+pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
