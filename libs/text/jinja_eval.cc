@@ -445,27 +445,11 @@ class Interpreter {
     return captured;
   }
 
+  // ListOf, with the error placed at the loop's iterable.
   absl::StatusOr<Value::List> Iterate(const Expr& at, const Value& v) {
-    switch (v.kind()) {
-      case Value::Kind::kUndefined:
-        return Value::List{};
-      case Value::Kind::kList:
-        return v.list();
-      case Value::Kind::kDict: {
-        Value::List keys;
-        keys.reserve(v.dict().size());
-        for (const auto& [k, item] : v.dict()) keys.push_back(Value::String(k));
-        return keys;
-      }
-      case Value::Kind::kString: {
-        Value::List chars;
-        for (std::string& c : CodePoints(v.string_value()))
-          chars.push_back(Value::String(std::move(c)));
-        return chars;
-      }
-      default:
-        return ErrorAt(at, base::StrCat("'", v.TypeName(), "' object is not iterable"));
-    }
+    absl::StatusOr<Value::List> items = ListOf(v);
+    if (!items.ok()) return ErrorAt(at, std::string(items.status().message()));
+    return items;
   }
 
   absl::Status ExecFor(const Node& n) {

@@ -333,7 +333,7 @@ TEST(JinjaErrorTest, RuntimeErrorsNameLineAndColumn) {
       {"{{ x|nosuchfilter }}", R"({"x": 1})", "template:1:5: no filter named 'nosuchfilter'"},
       {"{{ x is nosuchtest }}", R"({"x": 1})", "no test named"},
       {"{{ raise_exception('boom') }}", "{}", "template:1:19: raise_exception: boom"},
-      {"{% for x in 5 %}{% endfor %}", "{}", "'int' object is not iterable"},
+      {"{% for x in 5 %}{% endfor %}", "{}", "template:1:13: 'int' object is not iterable"},
       {"{% set x = 1 %}{% set x.y = 2 %}", "{}", "non-namespace"},
       {"{{ u|tojson }}", "{}", "not JSON serializable"},
       {"{% macro m() %}{{ m() }}{% endmacro %}{{ m() }}", "{}", "recursion too deep"},
