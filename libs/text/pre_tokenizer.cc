@@ -4,6 +4,7 @@
 #include <pcre2.h>
 
 #include "libs/base/str_cat.h"
+#include "libs/text/unicode_classes.h"
 
 namespace tracemill::text {
 
@@ -51,9 +52,17 @@ absl::StatusOr<std::unique_ptr<PreTokenizer>> PreTokenizer::Create(
     int error = 0;
     PCRE2_SIZE offset = 0;
     auto regex = std::make_unique<Regex>();
-    regex->code =
+    // Compile as written first, so errors point into the file's pattern; then widened.
+    pcre2_code* check =
         pcre2_compile(reinterpret_cast<PCRE2_SPTR>(patterns[i].data()), patterns[i].size(),
                       PCRE2_UTF | PCRE2_UCP, &error, &offset, nullptr);
+    if (check != nullptr) {
+      pcre2_code_free(check);
+      const std::string widened = WidenUnicodeClasses(patterns[i]);
+      regex->code =
+          pcre2_compile(reinterpret_cast<PCRE2_SPTR>(widened.data()), widened.size(),
+                        PCRE2_UTF | PCRE2_UCP, &error, &offset, nullptr);
+    }
     if (regex->code == nullptr) {
       PCRE2_UCHAR message[256];
       pcre2_get_error_message(error, message, sizeof(message));

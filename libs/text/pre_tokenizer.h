@@ -3,7 +3,8 @@
 // Each pattern cuts a piece into its matches and the gaps between them, all kept, in
 // order; several patterns apply one after another (a `Sequence` of Splits). Patterns
 // run through PCRE2 in UTF + UCP mode (JIT-compiled), so \p{L}, \p{N} and \s are the
-// Unicode classes that Oniguruma, the engine of Hugging Face tokenizers, uses.
+// Unicode classes that Oniguruma, the engine of Hugging Face tokenizers, uses — widened
+// to Oniguruma's newer Unicode tables (unicode_classes.h).
 //
 // Thread-safety: immutable after Create(); concurrent const use is safe (per-thread
 // match state).

@@ -3,6 +3,8 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
@@ -257,6 +259,68 @@ absl::StatusOr<std::vector<AddedToken>> ReadAddedTokens(const ConfigReader& r, e
   return tokens;
 }
 
+// The ids a TemplateProcessing post-processor puts around a single sequence.
+struct SpecialAround {
+  std::vector<int32_t> prefix;
+  std::vector<int32_t> suffix;
+};
+
+absl::Status ReadPostProcessor(const ConfigReader& r, element e, std::string_view field,
+                               SpecialAround* around) {
+  TM_RETURN_IF_ERROR(r.Object(e, field));
+  TM_ASSIGN_OR_RETURN(std::string_view type, r.StringMember(e, "type", field));
+  if (type == "ByteLevel") return absl::OkStatus();  // offsets only; ids unchanged
+  if (type == "Sequence") {
+    element list;
+    if (!ConfigReader::Member(e, "processors", &list) || !list.is_array()) {
+      return r.Error(field, "a Sequence needs a \"processors\" array");
+    }
+    size_t i = 0;
+    for (element child : simdjson::dom::array(list)) {
+      TM_RETURN_IF_ERROR(
+          ReadPostProcessor(r, child, base::StrCat(field, ".processors[", i++, "]"), around));
+    }
+    return absl::OkStatus();
+  }
+  if (type != "TemplateProcessing") {
+    return r.Error(field, base::StrCat("unsupported post_processor type \"", type,
+                                       "\" (supported: TemplateProcessing, ByteLevel, Sequence)"));
+  }
+  element single, specials;
+  if (!ConfigReader::Member(e, "single", &single) || !single.is_array()) {
+    return r.Error(field, "TemplateProcessing needs a \"single\" array");
+  }
+  ConfigReader::Member(e, "special_tokens", &specials);
+  bool seen_sequence = false;
+  size_t i = 0;
+  for (element piece : simdjson::dom::array(single)) {
+    std::string piece_field = base::StrCat(field, ".single[", i++, "]");
+    element inner;
+    if (ConfigReader::Member(piece, "Sequence", &inner)) {
+      if (seen_sequence) return r.Error(piece_field, "a second Sequence");
+      seen_sequence = true;
+      continue;
+    }
+    if (!ConfigReader::Member(piece, "SpecialToken", &inner)) {
+      return r.Error(piece_field, "must be {\"Sequence\": ...} or {\"SpecialToken\": ...}");
+    }
+    TM_ASSIGN_OR_RETURN(std::string_view name, r.StringMember(inner, "id", piece_field));
+    element special, ids;
+    if (!specials.is_object() || specials.at_key(name).get(special) != simdjson::SUCCESS ||
+        !ConfigReader::Member(special, "ids", &ids) || !ids.is_array()) {
+      return r.Error(base::StrCat(field, ".special_tokens"),
+                     base::StrCat("no ids for \"", name, "\""));
+    }
+    std::vector<int32_t>& out = seen_sequence ? around->suffix : around->prefix;
+    for (element id : simdjson::dom::array(ids)) {
+      TM_ASSIGN_OR_RETURN(int32_t value, r.Id(id, base::StrCat(field, ".special_tokens")));
+      out.push_back(value);
+    }
+  }
+  if (!seen_sequence) return r.Error(base::StrCat(field, ".single"), "has no Sequence");
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 Tokenizer::Tokenizer() = default;
@@ -306,6 +370,13 @@ absl::StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::FromJson(std::string_view 
     tok->byte_level_decoder_ = true;
   }
 
+  if (ConfigReader::Member(root, "post_processor", &e)) {
+    SpecialAround around;
+    TM_RETURN_IF_ERROR(ReadPostProcessor(r, e, "post_processor", &around));
+    tok->special_prefix_ = std::move(around.prefix);
+    tok->special_suffix_ = std::move(around.suffix);
+  }
+
   TM_ASSIGN_OR_RETURN(std::vector<AddedToken> added, ReadAddedTokens(r, root));
   int32_t vocab_size = tok->model_->vocab_size();
   for (const AddedToken& t : added) vocab_size = std::max(vocab_size, t.id + 1);
@@ -319,6 +390,35 @@ std::vector<int32_t> Tokenizer::Encode(std::string_view text) const {
   ids.reserve(text.size() / 3 + 4);
   EncodeTo(text, &ids);
   return ids;
+}
+
+std::vector<int32_t> Tokenizer::EncodeWithSpecialTokens(std::string_view text) const {
+  std::vector<int32_t> ids = special_prefix_;
+  ids.reserve(text.size() / 3 + 4 + special_suffix_.size());
+  EncodeTo(text, &ids);
+  ids.insert(ids.end(), special_suffix_.begin(), special_suffix_.end());
+  return ids;
+}
+
+std::vector<std::vector<int32_t>> Tokenizer::EncodeBatch(const std::vector<std::string_view>& texts,
+                                                         int threads) const {
+  std::vector<std::vector<int32_t>> out(texts.size());
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  threads = static_cast<int>(std::min<size_t>(threads, texts.size()));
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next++; i < texts.size(); i = next++) out[i] = Encode(texts[i]);
+  };
+  if (threads <= 1) {
+    work();
+    return out;
+  }
+  std::vector<std::thread> pool;
+  pool.reserve(threads - 1);
+  for (int t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool) t.join();
+  return out;
 }
 
 void Tokenizer::EncodeTo(std::string_view text, std::vector<int32_t>* ids) const {

@@ -9,17 +9,22 @@
 // text (`<|im_start|>` in the text is the control token, whatever its origin: escape
 // untrusted text first); (3) the rest is NFC-normalized when the file asks for it, and
 // normalized added tokens are cut out; (4) the Split regexes pre-tokenize; (5) each
-// piece's bytes go through byte-level BPE. No BOS/EOS is added: the post_processor is
-// ignored.
+// piece's bytes go through byte-level BPE. Encode adds no BOS/EOS (chat templates write
+// them into the text); EncodeWithSpecialTokens adds what a TemplateProcessing
+// post_processor puts around a single sequence (Hugging Face's add_special_tokens=True:
+// Llama 3's <|begin_of_text|>).
 //
 // Decode maps ids to token strings (unknown ids are skipped), byte-level decodes them,
 // and repairs the result into valid UTF-8 the same lossy way.
+//
+// Regex classes \p{L} etc. follow Oniguruma's newer Unicode tables (unicode_classes.h).
 //
 // Supported file contents: model BPE (merges as "a b" or ["a","b"], byte_fallback false,
 // no dropout, no subword prefix/suffix, ignore_merges either way); normalizer null, NFC,
 // or a Sequence of those; pre_tokenizer a ByteLevel (add_prefix_space false) and/or
 // Splits with behavior Isolated, alone or in a Sequence; decoder null or ByteLevel;
-// added tokens without single_word/lstrip/rstrip. Anything else is an error naming the
+// added tokens without single_word/lstrip/rstrip; post_processor null, ByteLevel,
+// TemplateProcessing, or a Sequence of those. Anything else is an error naming the
 // file and field — never a crash.
 //
 // Thread-safety: immutable after construction; concurrent const use is safe.
@@ -55,6 +60,11 @@ class Tokenizer {
   std::vector<int32_t> Encode(std::string_view text) const;
   // Appends the ids of `text` to `ids`.
   void EncodeTo(std::string_view text, std::vector<int32_t>* ids) const;
+  // Encode, with the post_processor's special tokens around the result.
+  std::vector<int32_t> EncodeWithSpecialTokens(std::string_view text) const;
+  // Encodes every text, on `threads` threads (0: one per core); result i is Encode(texts[i]).
+  std::vector<std::vector<int32_t>> EncodeBatch(const std::vector<std::string_view>& texts,
+                                                int threads = 0) const;
   std::string Decode(const std::vector<int32_t>& ids) const;
 
   // The id of a token (added tokens first, then the BPE vocabulary, spelled in the
@@ -74,6 +84,8 @@ class Tokenizer {
   std::unique_ptr<BpeModel> model_;
   std::unique_ptr<PreTokenizer> pre_tokenizer_;
   std::unique_ptr<AddedVocabulary> added_;
+  std::vector<int32_t> special_prefix_;
+  std::vector<int32_t> special_suffix_;
   bool nfc_ = false;
   bool byte_level_decoder_ = true;
   int32_t vocab_size_ = 0;

