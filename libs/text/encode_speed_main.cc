@@ -1,11 +1,13 @@
-// Times Tokenizer::Encode on one thread: encode_speed <tokenizer.json> <text file> [reps].
-// The text is encoded paragraph by paragraph (blank-line separated), as the bench in
-// bench/ compares against Hugging Face tokenizers. Not built by default.
+// Times Tokenizer::Encode on one thread, then EncodeBatch on every core:
+// encode_speed <tokenizer.json> <text file> [reps]. The text is encoded paragraph by
+// paragraph (blank-line separated), as the bench in bench/ compares against Hugging Face
+// tokenizers. Not built by default.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "libs/base/file_io.h"
@@ -39,6 +41,11 @@ int main(int argc, char** argv) {
   }
   double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("%zu paragraphs, %zu tokens/rep, %.2f MB/s\n", paragraphs.size(), tokens / reps,
+              text->size() * reps / 1e6 / s);
+  start = std::chrono::steady_clock::now();
+  for (int r = 0; r < reps; ++r) (*tok)->EncodeBatch(paragraphs);
+  s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("batch, %u threads: %.2f MB/s\n", std::thread::hardware_concurrency(),
               text->size() * reps / 1e6 / s);
   return 0;
 }
