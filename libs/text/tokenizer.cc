@@ -462,6 +462,13 @@ void Tokenizer::EncodeOrdinary(std::string_view text, std::vector<int32_t>* ids)
   for (std::string_view piece : pieces) model_->EncodeWord(piece, ids);
 }
 
+void Tokenizer::AppendTokenBytes(int32_t id, std::string* out) const {
+  // Every tokenizer here pre-tokenizes with ByteLevel, so this inverts Encode whatever
+  // the file's decoder says.
+  std::string_view token = IdToToken(id);
+  if (!token.empty()) AppendByteLevelBytes(token, out);
+}
+
 std::string Tokenizer::Decode(const std::vector<int32_t>& ids) const {
   std::string bytes;
   for (int32_t id : ids) {

@@ -66,6 +66,12 @@ class Tokenizer {
   std::vector<std::vector<int32_t>> EncodeBatch(const std::vector<std::string_view>& texts,
                                                 int threads = 0) const;
   std::string Decode(const std::vector<int32_t>& ids) const;
+  // Appends the bytes token `id` stands for (nothing for an unknown id); no UTF-8 repair,
+  // so a token may be part of a character. The tokens of Encode(text) concatenate to
+  // `text` (NFC-normalized if normalizes_nfc(); repaired if it was invalid UTF-8).
+  void AppendTokenBytes(int32_t id, std::string* out) const;
+  // Whether Encode NFC-normalizes text outside added tokens.
+  bool normalizes_nfc() const { return nfc_; }
 
   // The id of a token (added tokens first, then the BPE vocabulary, spelled in the
   // byte-level alphabet: " the" is "Ġthe"); -1 if none.
