@@ -152,12 +152,37 @@ absl::Status ParseEdits(std::string_view where, const YAML::Node& edits, const s
       TM_RETURN_IF_ERROR(GetString(where, v, key, &o->merge_separator));
     } else if (key == "truncate_tool_results") {
       TM_RETURN_IF_ERROR(GetSize(where, v, key, &o->truncate_tool_results));
+    } else if (key == "truncate_tool_results_tokens") {
+      TM_RETURN_IF_ERROR(GetSize(where, v, key, &o->truncate_tool_results_tokens));
     } else if (key == "redact") {
       TM_RETURN_IF_ERROR(GetBool(where, v, key, &o->redact));
     } else if (key == "redact_emails") {
       TM_RETURN_IF_ERROR(GetBool(where, v, key, &o->redact_options.emails));
     } else {
       return Bad(where, kv.first, base::StrCat("edits: unknown key \"", key, "\""));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseTokens(std::string_view where, const YAML::Node& tokens, CurateOptions* o) {
+  if (!tokens.IsMap()) return Bad(where, tokens, "tokens: expected a mapping");
+  for (const auto& kv : tokens) {
+    std::string key = kv.first.Scalar();
+    const YAML::Node& v = kv.second;
+    if (key == "max_tokens") {
+      TM_RETURN_IF_ERROR(GetSize(where, v, key, &o->max_tokens));
+    } else if (key == "over_max_tokens") {
+      std::string policy;
+      TM_RETURN_IF_ERROR(GetString(where, v, key, &policy));
+      if (policy != "drop" && policy != "report") {
+        return Bad(where, v, "over_max_tokens: expected drop or report");
+      }
+      o->drop_over_max_tokens = policy == "drop";
+    } else {
+      return Bad(where, kv.first,
+                 base::StrCat("tokens: unknown key \"", key,
+                              "\" (expected max_tokens, over_max_tokens)"));
     }
   }
   return absl::OkStatus();
@@ -213,9 +238,12 @@ absl::StatusOr<CurateOptions> ParseCurateRules(std::string_view yaml, std::strin
         TM_RETURN_IF_ERROR(ParseEdits(where, kv.second, dir, &o));
       } else if (key == "dedupe") {
         TM_RETURN_IF_ERROR(GetBool(where, kv.second, key, &o.dedupe));
+      } else if (key == "tokens") {
+        TM_RETURN_IF_ERROR(ParseTokens(where, kv.second, &o));
       } else {
         return Bad(where, kv.first,
-                   base::StrCat("unknown key \"", key, "\" (expected gates, edits, dedupe)"));
+                   base::StrCat("unknown key \"", key,
+                                "\" (expected gates, edits, dedupe, tokens)"));
       }
     }
   } catch (const YAML::Exception& e) {

@@ -15,9 +15,13 @@
 //     merge_user_turns: false
 //     merge_separator: "\n\n"
 //     truncate_tool_results: 16000  # characters; 0 = off
+//     truncate_tool_results_tokens: 4000   # model tokens (needs --model); 0 = off
 //     redact: true
 //     redact_emails: false
 //   dedupe: true
+//   tokens:                         # counted with the model's template + tokenizer (--model)
+//     max_tokens: 32768             # a trace whose full rendering is longer ...
+//     over_max_tokens: drop         # ... is dropped, or only counted: report
 //
 // Deletions run first (their indices name messages and user turns of the input trace),
 // then the other edits in the order listed, then the gates, then de-duplication, so
@@ -25,12 +29,14 @@
 #ifndef TRACEMILL_LIBS_TRACE_CURATE_OPTIONS_H_
 #define TRACEMILL_LIBS_TRACE_CURATE_OPTIONS_H_
 
+#include <functional>
 #include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "libs/trace/edits.h"
 #include "libs/trace/gates.h"
 #include "libs/trace/redact.h"
 
@@ -60,6 +66,20 @@ struct CurateOptions {
   bool redact = true;
   RedactOptions redact_options;
   bool dedupe = true;
+
+  // Token-aware curation. These need `tokens` and `count_trace_tokens`, which the CLI
+  // binds to a model's tokenizer and chat template (libs/text); without them they are
+  // ignored, so callers must check token_rules_need_model().
+  size_t truncate_tool_results_tokens = 0;  // after the character truncation
+  size_t max_tokens = 0;                     // 0 = no limit
+  bool drop_over_max_tokens = true;          // false: count them in the report, keep them
+  TokenCounter tokens;
+  // Tokens of the trace rendered as one full row (all messages, its tools).
+  std::function<absl::StatusOr<size_t>(const Trace&)> count_trace_tokens;
+
+  bool token_rules_need_model() const {
+    return truncate_tool_results_tokens > 0 || max_tokens > 0;
+  }
 };
 
 // Parses rules YAML over `base` (keys absent from the file keep their value in `base`).

@@ -41,9 +41,13 @@ edits:
   merge_user_turns: true
   merge_separator: " | "
   truncate_tool_results: 16000
+  truncate_tool_results_tokens: 4000
   redact: true
   redact_emails: true
 dedupe: false
+tokens:
+  max_tokens: 8192
+  over_max_tokens: report
 )",
                  dir);
   ASSERT_TRUE(o.ok()) << o.status();
@@ -63,6 +67,10 @@ dedupe: false
   EXPECT_EQ(o->truncate_tool_results, 16000u);
   EXPECT_TRUE(o->redact_options.emails);
   EXPECT_FALSE(o->dedupe);
+  EXPECT_EQ(o->truncate_tool_results_tokens, 4000u);
+  EXPECT_EQ(o->max_tokens, 8192u);
+  EXPECT_FALSE(o->drop_over_max_tokens);
+  EXPECT_TRUE(o->token_rules_need_model());
 }
 
 TEST(CurateOptionsTest, DropOnNone) {
@@ -115,6 +123,10 @@ INSTANTIATE_TEST_SUITE_P(
         BadRules{"NegativeRef", "edits:\n  delete_user_turns: [\"t:-1\"]\n", "non-negative index"},
         BadRules{"MissingGuidanceFile", "edits:\n  guidance_files: [nope.txt]\n", "nope.txt"},
         BadRules{"MalformedYaml", "edits: [unclosed\n", "malformed YAML"},
+        BadRules{"BadOverMaxTokens", "tokens:\n  over_max_tokens: cut\n",
+                 "rules.yaml:2:20: over_max_tokens: expected drop or report"},
+        BadRules{"UnknownTokensKey", "tokens:\n  max_len: 5\n", "tokens: unknown key \"max_len\""},
+        BadRules{"TokensNotAMapping", "tokens: 5\n", "tokens: expected a mapping"},
         BadRules{"EditsNotMap", "edits: 5\n", "edits: expected a mapping"},
         BadRules{"ListForString", "edits:\n  merge_separator: [a]\n", "expected a string"}),
     [](const testing::TestParamInfo<BadRules>& info) { return std::string(info.param.name); });

@@ -1,5 +1,6 @@
 #include "libs/trace/curator.h"
 
+#include <algorithm>
 #include <memory>
 
 #include "libs/base/status_macros.h"
@@ -42,6 +43,12 @@ Json CurateReport::ToJson() const {
   AddAll(redactions.by_kind, &out["redactions"]["by_kind"]);
   out["messages_in"] = messages_in;
   out["messages_out"] = messages_out;
+  if (tokens_counted > 0 || over_max_tokens > 0) {
+    out["tokens"] = {{"traces", tokens_counted},
+                     {"total", tokens_total},
+                     {"max", tokens_max},
+                     {"over_max_tokens", over_max_tokens}};
+  }
   out["unmatched_refs"] = unmatched_refs;
   out["read"] = read.ToJson();
   out["examples"] = examples;
@@ -61,6 +68,10 @@ std::string CurateReport::ToText() const {
   AppendCounters(&out, "edits", edits);
   if (redactions.total > 0) AppendCounters(&out, "redacted secrets", redactions.by_kind);
   base::StrAppend(&out, "messages: ", messages_in, " in, ", messages_out, " out\n");
+  if (tokens_counted > 0 || over_max_tokens > 0) {
+    base::StrAppend(&out, "tokens: ", tokens_total, " in ", tokens_counted, " kept traces (longest ",
+                    tokens_max, "), ", over_max_tokens, " over max_tokens\n");
+  }
   for (const std::string& ref : unmatched_refs) {
     base::StrAppend(&out, "  warning: deletion ", ref, " named no trace that came by\n");
   }
@@ -125,6 +136,9 @@ CurateDecision Curator::Process(Trace* trace) {
   if (options_.truncate_tool_results > 0) {
     TruncateToolResults(trace, options_.truncate_tool_results);
   }
+  if (options_.truncate_tool_results_tokens > 0) {
+    TruncateToolResultsToTokens(trace, options_.truncate_tool_results_tokens, options_.tokens);
+  }
   count_edits();
 
   std::vector<Finding> blocking;
@@ -149,6 +163,25 @@ CurateDecision Curator::Process(Trace* trace) {
   }
   if (options_.dedupe && !deduper_.Insert(*trace)) {
     return Drop(*trace, "duplicate", "same messages and tools as an earlier trace");
+  }
+  if (options_.count_trace_tokens) {
+    absl::StatusOr<size_t> tokens = options_.count_trace_tokens(*trace);
+    if (!tokens.ok()) {
+      return Drop(*trace, "template",
+                  base::StrCat("the model's chat template cannot render it: ",
+                               tokens.status().message()));
+    }
+    const auto n = static_cast<int64_t>(*tokens);
+    if (options_.max_tokens > 0 && *tokens > options_.max_tokens) {
+      ++report_.over_max_tokens;
+      if (options_.drop_over_max_tokens) {
+        return Drop(*trace, "max_tokens",
+                    base::StrCat(n, " tokens, over max_tokens ", options_.max_tokens));
+      }
+    }
+    ++report_.tokens_counted;
+    report_.tokens_total += n;
+    report_.tokens_max = std::max(report_.tokens_max, n);
   }
   ++report_.traces_out;
   report_.messages_out += static_cast<int64_t>(trace->messages.size());

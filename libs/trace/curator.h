@@ -4,8 +4,9 @@
 // Per trace, in order: delete the messages / user turns named for this trace (positions
 // in the input trace, all in one step) → drop guidance → merge consecutive user turns →
 // redact secrets → truncate tool results (after redaction, so a cut cannot hide half a
-// key from the scanner) → gates (structure, format, execution, outcome) → exact
-// de-duplication. A trace is dropped when a gate in `drop_on` has a finding (the
+// key from the scanner; characters, then model tokens) → gates (structure, format,
+// execution, outcome) → exact de-duplication → token count against max_tokens (dropped_by
+// "max_tokens"; a trace the model's template cannot render is dropped_by "template"). A trace is dropped when a gate in `drop_on` has a finding (the
 // execution gate drops only with on_tool_error: drop), when a named deletion fails, or
 // when it duplicates an earlier trace. Dropped traces are not lost: CurateFiles writes
 // them, redacted, with the findings that dropped them, to a rejects file when asked.
@@ -44,6 +45,12 @@ struct CurateReport {
   RedactStats redactions;
   int64_t messages_in = 0;
   int64_t messages_out = 0;
+  // With a model (CurateOptions::count_trace_tokens): tokens of the kept traces' full
+  // renderings, the longest, and how many were over max_tokens (dropped or only counted).
+  int64_t tokens_counted = 0;  // traces counted
+  int64_t tokens_total = 0;
+  int64_t tokens_max = 0;
+  int64_t over_max_tokens = 0;
   ReadSummary read;  // filled by CurateFiles
   // Deletions named in the options whose trace id never came by ("<id>:<index>").
   std::vector<std::string> unmatched_refs;

@@ -125,6 +125,49 @@ TEST(CuratorTest, RedactionRunsBeforeTruncation) {
   EXPECT_NE(text.find("[Content truncated to 26 characters]"), std::string::npos) << text;
 }
 
+TEST(CuratorTest, MaxTokensDropsOrReports) {
+  // A stand-in count: one token per byte of every message's content.
+  auto count = [](const Trace& t) -> absl::StatusOr<size_t> {
+    if (t.id == "unrenderable") return absl::InvalidArgumentError("template:1:1: boom");
+    size_t n = 0;
+    for (const Message& m : t.messages) n += m.content ? m.content->size() : 0;
+    return n;
+  };
+  CurateOptions options;
+  options.max_tokens = 100;
+  options.count_trace_tokens = count;
+  options.dedupe = false;
+  {
+    Curator curator(options);
+    Trace small = Parse(Clean(), "small");
+    Trace big = Parse(Clean(std::string(200, 'x')), "big");
+    Trace bad = Parse(Clean(), "unrenderable");
+    EXPECT_TRUE(curator.Process(&small).keep);
+    CurateDecision d = curator.Process(&big);
+    EXPECT_FALSE(d.keep);
+    EXPECT_EQ(d.dropped_by, "max_tokens");
+    EXPECT_NE(d.reason.find("over max_tokens 100"), std::string::npos) << d.reason;
+    CurateDecision e = curator.Process(&bad);
+    EXPECT_FALSE(e.keep);
+    EXPECT_EQ(e.dropped_by, "template");
+    EXPECT_NE(e.reason.find("template:1:1: boom"), std::string::npos);
+    const CurateReport& r = curator.report();
+    EXPECT_EQ(r.over_max_tokens, 1);
+    EXPECT_EQ(r.tokens_counted, 1);
+    EXPECT_EQ(r.dropped_by.at("max_tokens"), 1);
+    EXPECT_EQ(r.ToJson()["tokens"]["over_max_tokens"], 1);
+    EXPECT_NE(r.ToText().find("1 over max_tokens"), std::string::npos);
+  }
+  options.drop_over_max_tokens = false;
+  {
+    Curator curator(options);
+    Trace big = Parse(Clean(std::string(200, 'x')), "big");
+    EXPECT_TRUE(curator.Process(&big).keep);
+    EXPECT_EQ(curator.report().over_max_tokens, 1);
+    EXPECT_EQ(curator.report().tokens_max, static_cast<int64_t>(*count(big)));
+  }
+}
+
 TEST(CuratorTest, DuplicatesAndUnmatchedRefs) {
   CurateOptions options;
   options.delete_messages = {{"nobody", 2}};

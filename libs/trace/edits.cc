@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <functional>
 #include <unordered_set>
 #include <utility>
 
@@ -16,6 +17,7 @@ using base::CodePointPrefixBytes;
 
 constexpr std::string_view kMarkerPrefix = "\n[Content truncated to ";
 constexpr std::string_view kMarkerSuffix = " characters]";
+constexpr std::string_view kTokenMarkerSuffix = " tokens]";
 
 std::string_view TrimTrailingSpace(std::string_view s) {
   while (!s.empty()) {
@@ -98,47 +100,64 @@ std::string_view Plural(size_t n, std::string_view one, std::string_view many) {
   return n == 1 ? one : many;
 }
 
-// If `text` ends with a truncation marker, sets `body` to the text before it.
+// If `text` ends with a truncation marker (in characters or tokens), sets `body` to the
+// text before it.
 bool SplitMarker(std::string_view text, std::string_view* body) {
-  if (text.size() < kMarkerPrefix.size() + 1 + kMarkerSuffix.size()) return false;
-  if (!text.ends_with(kMarkerSuffix)) return false;
-  size_t prefix = text.rfind(kMarkerPrefix);
-  if (prefix == std::string_view::npos) return false;
-  size_t digits_begin = prefix + kMarkerPrefix.size();
-  size_t digits_end = text.size() - kMarkerSuffix.size();
-  if (digits_end <= digits_begin || digits_end - digits_begin > 19) return false;
-  size_t n = 0;
-  auto res = std::from_chars(text.data() + digits_begin, text.data() + digits_end, n);
-  if (res.ec != std::errc() || res.ptr != text.data() + digits_end) return false;
-  *body = text.substr(0, prefix);
-  return true;
+  for (std::string_view suffix : {kMarkerSuffix, kTokenMarkerSuffix}) {
+    if (text.size() < kMarkerPrefix.size() + 1 + suffix.size()) continue;
+    if (!text.ends_with(suffix)) continue;
+    size_t prefix = text.rfind(kMarkerPrefix);
+    if (prefix == std::string_view::npos) return false;
+    size_t digits_begin = prefix + kMarkerPrefix.size();
+    size_t digits_end = text.size() - suffix.size();
+    if (digits_end <= digits_begin || digits_end - digits_begin > 19) return false;
+    size_t n = 0;
+    auto res = std::from_chars(text.data() + digits_begin, text.data() + digits_end, n);
+    if (res.ec != std::errc() || res.ptr != text.data() + digits_end) return false;
+    *body = text.substr(0, prefix);
+    return true;
+  }
+  return false;
 }
 
-// Truncates one text; returns false when it is within limits. `*original_chars` is the
-// length of the text before any earlier marker.
-bool TruncateText(std::string* text, size_t max_chars, size_t* original_chars) {
+// How a truncation counts: code points (the reference agent's) or a model's tokens.
+struct Measure {
+  std::function<size_t(std::string_view)> count;
+  std::function<size_t(std::string_view, size_t)> prefix_bytes;  // of the first n units
+  std::string marker;
+};
+
+Measure CharMeasure(size_t max_chars) {
+  return {[](std::string_view s) { return CodePointCount(s); },
+          [](std::string_view s, size_t n) { return CodePointPrefixBytes(s, n); },
+          TruncationMarker(max_chars)};
+}
+
+// Truncates one text; returns false when it is within limits. `*original` is the length
+// of the text before any earlier marker.
+bool TruncateText(std::string* text, size_t max, const Measure& measure, size_t* original) {
   std::string_view body = *text;
-  if (!SplitMarker(*text, &body) && text->size() <= max_chars) return false;
-  size_t chars = CodePointCount(body);
-  if (chars <= max_chars) return false;
-  *original_chars = chars;
-  text->resize(CodePointPrefixBytes(body, max_chars));
-  text->append(TruncationMarker(max_chars));
+  if (!SplitMarker(*text, &body) && text->size() <= max) return false;  // n units >= 1 byte
+  size_t n = measure.count(body);
+  if (n <= max) return false;
+  *original = n;
+  text->resize(measure.prefix_bytes(body, max));
+  text->append(measure.marker);
   return true;
 }
 
-bool TruncateParts(Json* parts, size_t max_chars, size_t* original_chars) {
+bool TruncateParts(Json* parts, size_t max, const Measure& measure, size_t* original) {
   std::string joined;
   for (const Json& part : *parts) {
     if (IsTextPart(part)) joined += part["text"].get_ref<const std::string&>();
   }
   std::string_view body = joined;
   SplitMarker(joined, &body);
-  size_t chars = CodePointCount(body);
-  if (chars <= max_chars) return false;
-  *original_chars = chars;
+  size_t total = measure.count(body);
+  if (total <= max) return false;
+  *original = total;
   Json out = Json::array();
-  size_t budget = max_chars;
+  size_t budget = max;
   bool cut = false;
   for (Json& part : *parts) {
     if (!IsTextPart(part)) {
@@ -147,18 +166,40 @@ bool TruncateParts(Json* parts, size_t max_chars, size_t* original_chars) {
     }
     if (cut) continue;
     std::string& text = part["text"].get_ref<std::string&>();
-    size_t n = CodePointCount(text);
+    size_t n = measure.count(text);
     if (n <= budget) {
       budget -= n;
     } else {
-      text.resize(CodePointPrefixBytes(text, budget));
-      text.append(TruncationMarker(max_chars));
+      text.resize(measure.prefix_bytes(text, budget));
+      text.append(measure.marker);
       cut = true;
     }
     out.push_back(std::move(part));
   }
   *parts = std::move(out);
   return true;
+}
+
+int TruncateWith(Trace* trace, size_t max, const Measure& measure, std::string_view unit) {
+  int count = 0;
+  for (size_t i = 0; i < trace->messages.size(); ++i) {
+    Message& m = trace->messages[i];
+    if (m.role != Role::kTool) continue;
+    size_t original = 0;
+    bool changed = false;
+    if (m.content) {
+      changed = TruncateText(&*m.content, max, measure, &original);
+    } else if (m.content_parts.is_array()) {
+      changed = TruncateParts(&m.content_parts, max, measure, &original);
+    }
+    if (!changed) continue;
+    trace->AddProvenance(
+        "truncate_tool_result",
+        base::StrCat("truncated tool result from ", original, " to ", max, " ", unit),
+        static_cast<int>(i));
+    ++count;
+  }
+  return count;
 }
 
 bool ContributesToMerge(const Message& m) {
@@ -214,6 +255,10 @@ bool IsMergeableUser(const Message& m) { return m.role == Role::kUser && !m.guid
 
 std::string TruncationMarker(size_t max_chars) {
   return base::StrCat(kMarkerPrefix, max_chars, kMarkerSuffix);
+}
+
+std::string TokenTruncationMarker(size_t max_tokens) {
+  return base::StrCat(kMarkerPrefix, max_tokens, kTokenMarkerSuffix);
 }
 
 int DropGuidance(Trace* trace, const std::vector<std::string>& exact_texts) {
@@ -343,25 +388,14 @@ int MergeConsecutiveUserTurns(Trace* trace, std::string_view separator) {
 
 int TruncateToolResults(Trace* trace, size_t max_chars) {
   if (max_chars == 0) return 0;
-  int count = 0;
-  for (size_t i = 0; i < trace->messages.size(); ++i) {
-    Message& m = trace->messages[i];
-    if (m.role != Role::kTool) continue;
-    size_t original = 0;
-    bool changed = false;
-    if (m.content) {
-      changed = TruncateText(&*m.content, max_chars, &original);
-    } else if (m.content_parts.is_array()) {
-      changed = TruncateParts(&m.content_parts, max_chars, &original);
-    }
-    if (!changed) continue;
-    trace->AddProvenance(
-        "truncate_tool_result",
-        base::StrCat("truncated tool result from ", original, " to ", max_chars, " characters"),
-        static_cast<int>(i));
-    ++count;
-  }
-  return count;
+  return TruncateWith(trace, max_chars, CharMeasure(max_chars), "characters");
+}
+
+int TruncateToolResultsToTokens(Trace* trace, size_t max_tokens, const TokenCounter& tokens) {
+  if (max_tokens == 0 || !tokens.count || !tokens.prefix_bytes) return 0;
+  return TruncateWith(trace, max_tokens,
+                      {tokens.count, tokens.prefix_bytes, TokenTruncationMarker(max_tokens)},
+                      "tokens");
 }
 
 }  // namespace tracemill::trace

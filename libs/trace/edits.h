@@ -14,6 +14,7 @@
 #define TRACEMILL_LIBS_TRACE_EDITS_H_
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -77,6 +78,22 @@ int TruncateToolResults(Trace* trace, size_t max_chars);
 
 // The reference agent's truncation marker for `max_chars`.
 std::string TruncationMarker(size_t max_chars);
+
+// A model's tokenizer, as token-aware edits see it (the CLI binds it to libs/text, which
+// libs/trace does not depend on).
+struct TokenCounter {
+  // The number of tokens of a text.
+  std::function<size_t(std::string_view)> count;
+  // The byte length of the first `n` tokens of a text, never splitting a UTF-8 sequence.
+  std::function<size_t(std::string_view, size_t)> prefix_bytes;
+};
+
+// TruncateToolResults counted in the model's tokens: tool-result text over `max_tokens`
+// tokens keeps its first `max_tokens` tokens (backed off to a character boundary) and
+// gets the marker "\n[Content truncated to N tokens]". Same rules for content parts,
+// idempotence and provenance (op "truncate_tool_result", "... to N tokens").
+int TruncateToolResultsToTokens(Trace* trace, size_t max_tokens, const TokenCounter& tokens);
+std::string TokenTruncationMarker(size_t max_tokens);
 
 }  // namespace tracemill::trace
 

@@ -182,6 +182,71 @@ TEST(TruncateTest, NullContentAndEmptyTrace) {
   EXPECT_EQ(TruncateToolResults(&empty, 5), 0);
 }
 
+// ---- TruncateToolResultsToTokens ----
+
+// A stand-in tokenizer: every byte is a token, except that "ab" is one token.
+TokenCounter PairCounter() {
+  TokenCounter c;
+  c.count = [](std::string_view s) {
+    size_t n = 0;
+    for (size_t i = 0; i < s.size(); ++i, ++n) {
+      if (s.compare(i, 2, "ab") == 0) ++i;
+    }
+    return n;
+  };
+  c.prefix_bytes = [](std::string_view s, size_t n) {
+    size_t i = 0;
+    for (size_t k = 0; k < n && i < s.size(); ++k) i += s.compare(i, 2, "ab") == 0 ? 2 : 1;
+    return i;
+  };
+  return c;
+}
+
+TEST(TruncateTokensTest, CutsAtTheTokenBudgetWithATokenMarker) {
+  Trace t = ToolResultTrace(Repeat("ab", 10) + "xyz");  // 13 tokens, 23 bytes
+  EXPECT_EQ(TruncateToolResultsToTokens(&t, 4, PairCounter()), 1);
+  EXPECT_EQ(*t.messages[2].content, "abababab\n[Content truncated to 4 tokens]");
+  EXPECT_EQ(t.provenance.back().op, "truncate_tool_result");
+  EXPECT_EQ(t.provenance.back().detail, "truncated tool result from 13 to 4 tokens");
+  // Idempotent, and a looser limit changes nothing.
+  EXPECT_EQ(TruncateToolResultsToTokens(&t, 4, PairCounter()), 0);
+  EXPECT_EQ(TruncateToolResultsToTokens(&t, 10, PairCounter()), 0);
+  // A stricter one replaces the marker.
+  EXPECT_EQ(TruncateToolResultsToTokens(&t, 2, PairCounter()), 1);
+  EXPECT_EQ(*t.messages[2].content, "abab\n[Content truncated to 2 tokens]");
+}
+
+TEST(TruncateTokensTest, WithinBudgetZeroAndMissingCounterDoNothing) {
+  Trace t = ToolResultTrace(Repeat("ab", 10));
+  EXPECT_EQ(TruncateToolResultsToTokens(&t, 10, PairCounter()), 0);  // exactly 10 tokens
+  EXPECT_EQ(TruncateToolResultsToTokens(&t, 0, PairCounter()), 0);
+  EXPECT_EQ(TruncateToolResultsToTokens(&t, 3, TokenCounter{}), 0);
+  EXPECT_EQ(*t.messages[2].content, Repeat("ab", 10));
+}
+
+TEST(TruncateTokensTest, CharacterThenTokenMarkersCompose) {
+  Trace t = ToolResultTrace(Repeat("ab", 100));
+  EXPECT_EQ(TruncateToolResults(&t, 50), 1);  // 50 chars = 25 tokens
+  EXPECT_EQ(TruncateToolResultsToTokens(&t, 10, PairCounter()), 1);
+  EXPECT_EQ(*t.messages[2].content, Repeat("ab", 10) + "\n[Content truncated to 10 tokens]");
+  EXPECT_EQ(TruncateToolResults(&t, 50), 0);
+}
+
+TEST(TruncateTokensTest, ContentPartsShareTheBudget) {
+  Trace t = ParseOrFail(R"({"id":"t","messages":[
+    {"role":"user","content":"go"},
+    {"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"snap","arguments":"{}"}}]},
+    {"role":"tool","tool_call_id":"c1","content":[
+      {"type":"text","text":"ababab"},
+      {"type":"image_url","image_url":{"url":"data:image/png;base64,AAAA"}},
+      {"type":"text","text":"abababab"}]}]})");
+  EXPECT_EQ(TruncateToolResultsToTokens(&t, 5, PairCounter()), 1);
+  const Json& parts = t.messages[2].content_parts;
+  ASSERT_EQ(parts.size(), 3u);
+  EXPECT_EQ(parts[0]["text"], "ababab");
+  EXPECT_EQ(parts[2]["text"], "abab\n[Content truncated to 5 tokens]");
+}
+
 // ---- DeleteMessage ----
 
 TEST(DeleteMessageTest, AssistantTakesItsToolResults) {
