@@ -11,6 +11,7 @@ namespace tracemill::cli {
 
 void AddCurateCommand(CLI::App& app, int* exit_code);
 void AddUnrollCommand(CLI::App& app, int* exit_code);
+void AddTokenizeCommand(CLI::App& app, int* exit_code);
 
 }  // namespace tracemill::cli
 

@@ -1,6 +1,7 @@
 // `tracemill curate`: validation gates and edits over traces, with a report.
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,8 @@
 #include "libs/base/progress.h"
 #include "libs/base/str_cat.h"
 #include "libs/trace/curate_options.h"
+#include "libs/text/chat_format.h"
+#include "libs/text/trace_tokens.h"
 #include "libs/trace/curator.h"
 
 namespace tracemill::cli {
@@ -35,6 +38,10 @@ struct CurateFlags {
   std::string on_tool_error;
   bool no_check_schema = false;
   std::vector<std::string> drop_on;
+  std::string model;
+  int64_t max_tokens = -1;                 // -1: as the rules say; 0: off
+  std::string over_max_tokens;             // drop | report
+  int64_t truncate_tokens = -1;            // -1: as the rules say; 0: off
   bool quiet = false;
 };
 
@@ -98,6 +105,21 @@ int RunCurate(const CurateFlags& f) {
       }
       options.drop_on.insert(gate);
     }
+  }
+  if (f.max_tokens >= 0) options.max_tokens = static_cast<size_t>(f.max_tokens);
+  if (!f.over_max_tokens.empty()) options.drop_over_max_tokens = f.over_max_tokens == "drop";
+  if (f.truncate_tokens >= 0) {
+    options.truncate_tool_results_tokens = static_cast<size_t>(f.truncate_tokens);
+  }
+  if (!f.model.empty()) {
+    // Tokens are counted with the model's own template and tokenizer, as training sees them.
+    auto format = text::ChatFormat::FromDirectory(f.model);
+    if (!format.ok()) return Fail(format.status());
+    text::BindTokenRules(std::shared_ptr<const text::ChatFormat>(std::move(*format)), &options);
+  } else if (options.token_rules_need_model()) {
+    return Fail(absl::InvalidArgumentError(
+        "--max-tokens and --truncate-tool-results-tokens (or their rules) count the model's "
+        "tokens: pass --model DIR (a directory with tokenizer.json and tokenizer_config.json)"));
   }
   AddEnvironmentSecrets(&options.redact_options);
 
@@ -174,6 +196,20 @@ void AddCurateCommand(CLI::App& app, int* exit_code) {
                   "Gates whose findings drop a trace (structure, format, execution, outcome, "
                   "or none)")
       ->delimiter(',');
+  cmd->add_option("--model", flags->model,
+                  "Model directory (tokenizer.json, tokenizer_config.json) whose chat template "
+                  "and tokenizer count tokens; with it the report gives token counts");
+  cmd->add_option("--max-tokens", flags->max_tokens,
+                  "Sequence length: traces whose full rendering is longer are dropped (or "
+                  "reported, --over-max-tokens report); 0: off. Needs --model")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--over-max-tokens", flags->over_max_tokens,
+                  "What to do with traces over --max-tokens")
+      ->check(CLI::IsMember({"drop", "report"}));
+  cmd->add_option("--truncate-tool-results-tokens", flags->truncate_tokens,
+                  "Truncate tool results to N model tokens, marked \"[Content truncated to N "
+                  "tokens]\" (0: off). Needs --model")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_flag("-q,--quiet", flags->quiet, "No progress bar and no printed report");
   cmd->callback([flags, exit_code] { *exit_code = RunCurate(*flags); });
 }

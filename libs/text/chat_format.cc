@@ -169,7 +169,9 @@ absl::StatusOr<std::string> ChatFormat::TargetText(const Json& messages, size_t 
 }
 
 absl::StatusOr<TokenizedChat> ChatFormat::Tokenize(const Json& messages, const Json& tools,
-                                                   int target_from, const Json& extra) const {
+                                                   int target_from,
+                                                   const TokenizeOptions& options) const {
+  const Json& extra = options.extra;
   if (!messages.is_array()) return absl::InvalidArgumentError("messages must be an array");
   TokenizedChat out;
   TM_ASSIGN_OR_RETURN(std::string full, Render(messages, tools, false, extra));
@@ -185,6 +187,10 @@ absl::StatusOr<TokenizedChat> ChatFormat::Tokenize(const Json& messages, const J
     if (!base::IsValidUtf8(text)) text = ToValidUtf8Lossy(text);
     if (nfc) text = NfcNormalize(text);
     size_t at = out.text.find(text, cursor);
+    if (at == std::string::npos && options.skip_unmatched_targets) {
+      out.skipped_messages.push_back(static_cast<int>(i));
+      continue;
+    }
     if (at == std::string::npos) {
       return absl::InvalidArgumentError(base::StrCat(
           "message ", i, ": the template renders this assistant message differently inside "
@@ -196,8 +202,9 @@ absl::StatusOr<TokenizedChat> ChatFormat::Tokenize(const Json& messages, const J
     cursor = at + text.size();
   }
   if (out.spans.empty()) {
-    return absl::InvalidArgumentError(
-        base::StrCat("no assistant message at index >= ", target_from, " to train on"));
+    return absl::InvalidArgumentError(base::StrCat(
+        "no assistant message at index >= ", target_from, " to train on",
+        out.skipped_messages.empty() ? "" : " (the template renders each differently)"));
   }
 
   out.input_ids = tokenizer_->Encode(out.text);

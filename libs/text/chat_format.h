@@ -16,8 +16,10 @@
 // then found in the full rendering, in order, and every token overlapping it is a
 // target. A target message whose text is empty or that the full rendering does not
 // contain (a template that renders a turn differently once later turns follow: Qwen3
-// drops the reasoning of turns before the last user message, so keep such turns out of
-// the targets with target_from or per-query rows) is an InvalidArgument naming it.
+// drops the reasoning of turns before the last user message) is an InvalidArgument
+// naming it — or, with TokenizeOptions::skip_unmatched_targets, left out of the targets
+// and listed in TokenizedChat::skipped_messages (what the trainer does: the turn is
+// still in the context, just not trained on).
 //
 // Thread-safety: immutable after creation; concurrent const use is safe.
 #ifndef TRACEMILL_LIBS_TEXT_CHAT_FORMAT_H_
@@ -44,7 +46,15 @@ struct TokenizedChat {
   // the message index each came from.
   std::vector<std::pair<size_t, size_t>> spans;
   std::vector<int> span_messages;
+  // Target messages left out (skip_unmatched_targets) because the full rendering does not
+  // contain their text.
+  std::vector<int> skipped_messages;
   size_t target_tokens = 0;
+};
+
+struct TokenizeOptions {
+  Json extra;  // more template variables (an object), e.g. {"enable_thinking": false}
+  bool skip_unmatched_targets = false;
 };
 
 class ChatFormat {
@@ -71,7 +81,7 @@ class ChatFormat {
   // the targets (a per-turn row sets it to its final message). A row with no target
   // message is an error.
   absl::StatusOr<TokenizedChat> Tokenize(const Json& messages, const Json& tools, int target_from,
-                                         const Json& extra = Json()) const;
+                                         const TokenizeOptions& options = {}) const;
 
   // Counts the tokens of the full rendering (no masks): what --max-tokens checks.
   absl::StatusOr<size_t> CountTokens(const Json& messages, const Json& tools,

@@ -66,7 +66,7 @@ TEST_P(ChatFormatFamilyTest, MasksCoverExactlyTheAssistantText) {
     if (!format_->Render(messages, tools, false, extra).ok()) continue;  // the template refuses
 
     for (int target_from : {static_cast<int>(messages.size()) - 1, 0}) {
-      auto chat = format_->Tokenize(messages, tools, target_from, extra);
+      auto chat = format_->Tokenize(messages, tools, target_from, {.extra = extra});
       if (!chat.ok()) {
         // Only full rows may be refused, and only for the documented reason.
         EXPECT_EQ(target_from, 0) << name << ": " << chat.status();
@@ -174,6 +174,12 @@ TEST(ChatFormatQwen3Test, EarlierTurnWithDroppedReasoningIsRefusedClearly) {
   auto full = (*format)->Tokenize(messages, Json(), 0);
   ASSERT_FALSE(full.ok());
   EXPECT_THAT(std::string(full.status().message()), HasSubstr("message 2"));
+  // Skipping: messages 2 and 4 (both lose their reasoning) stay in the context,
+  // untrained; message 6 is the target.
+  auto skipping = (*format)->Tokenize(messages, Json(), 0, {.skip_unmatched_targets = true});
+  ASSERT_TRUE(skipping.ok()) << skipping.status();
+  EXPECT_EQ(skipping->skipped_messages, (std::vector<int>{2, 4}));
+  EXPECT_EQ(skipping->span_messages, std::vector<int>{6});
   // From the last query on it works.
   auto from_query = (*format)->Tokenize(messages, Json(), 5);
   ASSERT_TRUE(from_query.ok()) << from_query.status();
