@@ -80,6 +80,21 @@ class ConfigReader {
 
   const std::string& where() const { return where_; }
 
+  // A {"type": "Sequence", `key`: [...]} node: calls read(child, child field) on each.
+  template <typename Read>
+  absl::Status ForEachInSequence(element e, std::string_view key, std::string_view field,
+                                 Read read) const {
+    element list;
+    if (!Member(e, key, &list) || !list.is_array()) {
+      return Error(field, base::StrCat("a Sequence needs a \"", key, "\" array"));
+    }
+    size_t i = 0;
+    for (element child : simdjson::dom::array(list)) {
+      TM_RETURN_IF_ERROR(read(child, base::StrCat(field, ".", key, "[", i++, "]")));
+    }
+    return absl::OkStatus();
+  }
+
  private:
   std::string where_;
 };
@@ -92,16 +107,9 @@ absl::Status ReadNormalizer(const ConfigReader& r, element e, std::string_view f
     return absl::OkStatus();
   }
   if (type == "Sequence") {
-    element list;
-    if (!ConfigReader::Member(e, "normalizers", &list) || !list.is_array()) {
-      return r.Error(field, "a Sequence needs a \"normalizers\" array");
-    }
-    size_t i = 0;
-    for (element child : simdjson::dom::array(list)) {
-      TM_RETURN_IF_ERROR(
-          ReadNormalizer(r, child, base::StrCat(field, ".normalizers[", i++, "]"), nfc));
-    }
-    return absl::OkStatus();
+    return r.ForEachInSequence(e, "normalizers", field, [&](element child, std::string f) {
+      return ReadNormalizer(r, child, f, nfc);
+    });
   }
   return r.Error(
       field, base::StrCat("unsupported normalizer type \"", type, "\" (supported: NFC, Sequence)"));
@@ -112,16 +120,9 @@ absl::Status ReadPreTokenizer(const ConfigReader& r, element e, std::string_view
   TM_RETURN_IF_ERROR(r.Object(e, field));
   TM_ASSIGN_OR_RETURN(std::string_view type, r.StringMember(e, "type", field));
   if (type == "Sequence") {
-    element list;
-    if (!ConfigReader::Member(e, "pretokenizers", &list) || !list.is_array()) {
-      return r.Error(field, "a Sequence needs a \"pretokenizers\" array");
-    }
-    size_t i = 0;
-    for (element child : simdjson::dom::array(list)) {
-      TM_RETURN_IF_ERROR(ReadPreTokenizer(
-          r, child, base::StrCat(field, ".pretokenizers[", i++, "]"), patterns, byte_level));
-    }
-    return absl::OkStatus();
+    return r.ForEachInSequence(e, "pretokenizers", field, [&](element child, std::string f) {
+      return ReadPreTokenizer(r, child, f, patterns, byte_level);
+    });
   }
   if (type == "ByteLevel") {
     TM_ASSIGN_OR_RETURN(bool prefix, r.BoolMember(e, "add_prefix_space", field, false));
@@ -271,16 +272,9 @@ absl::Status ReadPostProcessor(const ConfigReader& r, element e, std::string_vie
   TM_ASSIGN_OR_RETURN(std::string_view type, r.StringMember(e, "type", field));
   if (type == "ByteLevel") return absl::OkStatus();  // offsets only; ids unchanged
   if (type == "Sequence") {
-    element list;
-    if (!ConfigReader::Member(e, "processors", &list) || !list.is_array()) {
-      return r.Error(field, "a Sequence needs a \"processors\" array");
-    }
-    size_t i = 0;
-    for (element child : simdjson::dom::array(list)) {
-      TM_RETURN_IF_ERROR(
-          ReadPostProcessor(r, child, base::StrCat(field, ".processors[", i++, "]"), around));
-    }
-    return absl::OkStatus();
+    return r.ForEachInSequence(e, "processors", field, [&](element child, std::string f) {
+      return ReadPostProcessor(r, child, f, around);
+    });
   }
   if (type != "TemplateProcessing") {
     return r.Error(field, base::StrCat("unsupported post_processor type \"", type,
