@@ -1,0 +1,370 @@
+#include "libs/model/qwen3_model.h"
+
+#include <torch/torch.h>
+#include <torch/version.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include "libs/base/status_macros.h"
+#include "libs/base/str_cat.h"
+#include "libs/model/safetensors.h"
+
+namespace tracemill::model {
+namespace {
+
+at::ScalarType ScalarTypeOf(WeightDType dtype) {
+  switch (dtype) {
+    case WeightDType::kBFloat16:
+      return at::kBFloat16;
+    case WeightDType::kFloat16:
+      return at::kHalf;
+    case WeightDType::kFloat32:
+      break;
+  }
+  return at::kFloat;
+}
+
+absl::StatusOr<at::ScalarType> ScalarTypeOf(DType dtype, std::string_view name) {
+  switch (dtype) {
+    case DType::kF32:
+      return at::kFloat;
+    case DType::kBF16:
+      return at::kBFloat16;
+    case DType::kF16:
+      return at::kHalf;
+    case DType::kF64:
+      return at::kDouble;
+    default:
+      return absl::InvalidArgumentError(
+          base::StrCat("tensor \"", name, "\": dtype ", DTypeName(dtype),
+                       " is not a floating-point weight type"));
+  }
+}
+
+DType FileDType(WeightDType dtype) {
+  switch (dtype) {
+    case WeightDType::kBFloat16:
+      return DType::kBF16;
+    case WeightDType::kFloat16:
+      return DType::kF16;
+    case WeightDType::kFloat32:
+      break;
+  }
+  return DType::kF32;
+}
+
+// x * rsqrt(mean(x^2) + eps) in fp32, cast back, times weight.
+at::Tensor RmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps) {
+  at::Tensor xf = x.to(at::kFloat);
+  at::Tensor normed = xf * at::rsqrt(xf.pow(2).mean(-1, /*keepdim=*/true) + eps);
+  return weight * normed.to(x.scalar_type());
+}
+
+at::Tensor RotateHalf(const at::Tensor& x) {
+  const int64_t half = x.size(-1) / 2;
+  return at::cat({-x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
+}
+
+// The names of one layer's tensors, in HF spelling.
+std::string LayerName(int64_t layer, std::string_view rest) {
+  return base::StrCat("model.layers.", layer, ".", rest);
+}
+
+// Every weight a Qwen3 of `config` has, with its shape.
+std::vector<std::pair<std::string, std::vector<int64_t>>> ExpectedWeights(const Qwen3Config& c) {
+  const int64_t q = c.num_attention_heads * c.head_dim;
+  const int64_t kv = c.num_key_value_heads * c.head_dim;
+  std::vector<std::pair<std::string, std::vector<int64_t>>> out;
+  out.push_back({"model.embed_tokens.weight", {c.vocab_size, c.hidden_size}});
+  for (int64_t i = 0; i < c.num_hidden_layers; ++i) {
+    out.push_back({LayerName(i, "input_layernorm.weight"), {c.hidden_size}});
+    out.push_back({LayerName(i, "self_attn.q_proj.weight"), {q, c.hidden_size}});
+    out.push_back({LayerName(i, "self_attn.k_proj.weight"), {kv, c.hidden_size}});
+    out.push_back({LayerName(i, "self_attn.v_proj.weight"), {kv, c.hidden_size}});
+    out.push_back({LayerName(i, "self_attn.o_proj.weight"), {c.hidden_size, q}});
+    out.push_back({LayerName(i, "self_attn.q_norm.weight"), {c.head_dim}});
+    out.push_back({LayerName(i, "self_attn.k_norm.weight"), {c.head_dim}});
+    out.push_back({LayerName(i, "post_attention_layernorm.weight"), {c.hidden_size}});
+    out.push_back({LayerName(i, "mlp.gate_proj.weight"), {c.intermediate_size, c.hidden_size}});
+    out.push_back({LayerName(i, "mlp.up_proj.weight"), {c.intermediate_size, c.hidden_size}});
+    out.push_back({LayerName(i, "mlp.down_proj.weight"), {c.hidden_size, c.intermediate_size}});
+  }
+  out.push_back({"model.norm.weight", {c.hidden_size}});
+  if (!c.tie_word_embeddings) out.push_back({"lm_head.weight", {c.vocab_size, c.hidden_size}});
+  return out;
+}
+
+bool IsNormWeight(const std::string& name) { return name.find("norm.weight") != std::string::npos; }
+
+absl::StatusOr<std::string> ReadText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(base::StrCat("cannot read ", path));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+// The safetensors files of a checkpoint directory, and which holds each tensor.
+absl::StatusOr<std::vector<std::string>> CheckpointFiles(const std::string& dir) {
+  const std::string single = dir + "/model.safetensors";
+  const std::string index = dir + "/model.safetensors.index.json";
+  std::error_code ec;
+  if (std::filesystem::exists(single, ec)) return std::vector<std::string>{single};
+  if (!std::filesystem::exists(index, ec)) {
+    return absl::NotFoundError(
+        base::StrCat(dir, ": neither model.safetensors nor model.safetensors.index.json"));
+  }
+  TM_ASSIGN_OR_RETURN(std::string text, ReadText(index));
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    return absl::InvalidArgumentError(base::StrCat(index, ": not valid JSON (", e.what(), ")"));
+  }
+  if (!j.is_object() || !j.contains("weight_map") || !j["weight_map"].is_object()) {
+    return absl::InvalidArgumentError(base::StrCat(index, ": missing \"weight_map\" object"));
+  }
+  std::vector<std::string> files;
+  for (const auto& [name, file] : j["weight_map"].items()) {
+    if (!file.is_string() || file.get<std::string>().find('/') != std::string::npos) {
+      return absl::InvalidArgumentError(
+          base::StrCat(index, ": weight_map[\"", name, "\"] must be a file name in ", dir));
+    }
+    std::string path = dir + "/" + file.get<std::string>();
+    if (std::find(files.begin(), files.end(), path) == files.end()) files.push_back(path);
+  }
+  return files;
+}
+
+}  // namespace
+
+struct Qwen3Model::Impl {
+  Qwen3Config config;
+  at::ScalarType dtype = at::kFloat;
+  at::Device device = at::Device(at::kCPU);
+  std::map<std::string, at::Tensor> weights;
+
+  const at::Tensor& W(const std::string& name) const { return weights.at(name); }
+  const at::Tensor& LmHead() const {
+    return config.tie_word_embeddings ? W("model.embed_tokens.weight") : W("lm_head.weight");
+  }
+
+  at::Tensor Attention(int64_t layer, const at::Tensor& h, const at::Tensor& cos,
+                       const at::Tensor& sin, const at::Tensor& mask) const;
+  at::Tensor Hidden(const at::Tensor& ids, const ForwardOptions& options) const;
+};
+
+at::Tensor Qwen3Model::Impl::Attention(int64_t layer, const at::Tensor& h, const at::Tensor& cos,
+                                       const at::Tensor& sin, const at::Tensor& mask) const {
+  const Qwen3Config& c = config;
+  const int64_t b = h.size(0), t = h.size(1), d = c.head_dim;
+  auto name = [layer](std::string_view rest) { return LayerName(layer, rest); };
+  at::Tensor q = at::linear(h, W(name("self_attn.q_proj.weight"))).view({b, t, -1, d});
+  at::Tensor k = at::linear(h, W(name("self_attn.k_proj.weight"))).view({b, t, -1, d});
+  at::Tensor v = at::linear(h, W(name("self_attn.v_proj.weight"))).view({b, t, -1, d});
+  q = RmsNorm(q, W(name("self_attn.q_norm.weight")), c.rms_norm_eps).transpose(1, 2);
+  k = RmsNorm(k, W(name("self_attn.k_norm.weight")), c.rms_norm_eps).transpose(1, 2);
+  v = v.transpose(1, 2);
+  // RoPE after the q/k norms; cos/sin are [B, 1, T, D].
+  q = q * cos + RotateHalf(q) * sin;
+  k = k * cos + RotateHalf(k) * sin;
+  const int64_t groups = c.num_attention_heads / c.num_key_value_heads;
+  if (groups > 1) {
+    k = k.repeat_interleave(groups, /*dim=*/1);
+    v = v.repeat_interleave(groups, /*dim=*/1);
+  }
+  at::Tensor out;
+#if TORCH_VERSION_MAJOR >= 2
+  out = at::scaled_dot_product_attention(q, k, v, mask.to(q.scalar_type()));
+#else
+  at::Tensor scores = at::matmul(q.to(at::kFloat), k.to(at::kFloat).transpose(-1, -2)) *
+                      (1.0 / std::sqrt(static_cast<double>(d)));
+  at::Tensor probs = at::softmax(scores + mask, -1).to(q.scalar_type());
+  out = at::matmul(probs, v);
+#endif
+  out = out.transpose(1, 2).reshape({b, t, c.num_attention_heads * d});
+  return at::linear(out, W(name("self_attn.o_proj.weight")));
+}
+
+at::Tensor Qwen3Model::Impl::Hidden(const at::Tensor& ids, const ForwardOptions& options) const {
+  const Qwen3Config& c = config;
+  const int64_t b = ids.size(0), t = ids.size(1);
+  at::Tensor input = ids.to(device, at::kLong);
+  at::Tensor x = at::embedding(W("model.embed_tokens.weight"), input);
+
+  at::Tensor token_mask;  // [B, T] bool
+  if (options.attention_mask != nullptr) token_mask = options.attention_mask->to(device).ne(0);
+  at::Tensor positions;
+  if (options.position_ids != nullptr) {
+    positions = options.position_ids->to(device, at::kLong);
+  } else if (token_mask.defined()) {
+    positions = (token_mask.to(at::kLong).cumsum(-1) - 1).clamp_min(0);
+  } else {
+    positions = at::arange(t, at::TensorOptions().dtype(at::kLong).device(device))
+                    .unsqueeze(0)
+                    .expand({b, t});
+  }
+  // RoPE tables in fp32, then the activation dtype.
+  at::Tensor inv_freq =
+      1.0 / at::pow(c.rope_theta, at::arange(0, c.head_dim, 2, at::TensorOptions()
+                                                                  .dtype(at::kFloat)
+                                                                  .device(device)) /
+                                      static_cast<double>(c.head_dim));
+  at::Tensor freqs = positions.to(at::kFloat).unsqueeze(-1) * inv_freq;  // [B, T, D/2]
+  at::Tensor emb = at::cat({freqs, freqs}, -1);
+  at::Tensor cos = emb.cos().to(dtype).unsqueeze(1);
+  at::Tensor sin = emb.sin().to(dtype).unsqueeze(1);
+
+  // Additive mask [B, 1, T, T] in fp32: causal, padding keys, other segments. Masked
+  // entries get the fp32 minimum rather than -inf, as transformers does, so a row of a
+  // padding query stays finite.
+  at::Tensor allowed = at::ones({t, t}, at::TensorOptions().dtype(at::kBool).device(device))
+                           .tril()
+                           .unsqueeze(0)
+                           .expand({b, t, t});
+  if (token_mask.defined()) allowed = allowed & token_mask.unsqueeze(1);
+  if (options.segment_ids != nullptr) {
+    at::Tensor seg = options.segment_ids->to(device);
+    allowed = allowed & seg.unsqueeze(2).eq(seg.unsqueeze(1));
+  }
+  at::Tensor mask = at::zeros({b, 1, t, t}, at::TensorOptions().dtype(at::kFloat).device(device))
+                        .masked_fill(allowed.logical_not().unsqueeze(1),
+                                     std::numeric_limits<float>::lowest());
+
+  for (int64_t i = 0; i < c.num_hidden_layers; ++i) {
+    at::Tensor h = RmsNorm(x, W(LayerName(i, "input_layernorm.weight")), c.rms_norm_eps);
+    x = x + Attention(i, h, cos, sin, mask);
+    h = RmsNorm(x, W(LayerName(i, "post_attention_layernorm.weight")), c.rms_norm_eps);
+    at::Tensor gate = at::linear(h, W(LayerName(i, "mlp.gate_proj.weight")));
+    at::Tensor up = at::linear(h, W(LayerName(i, "mlp.up_proj.weight")));
+    x = x + at::linear(at::silu(gate) * up, W(LayerName(i, "mlp.down_proj.weight")));
+  }
+  return RmsNorm(x, W("model.norm.weight"), c.rms_norm_eps);
+}
+
+Qwen3Model::Qwen3Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Qwen3Model::~Qwen3Model() = default;
+
+const Qwen3Config& Qwen3Model::config() const { return impl_->config; }
+const std::map<std::string, at::Tensor>& Qwen3Model::weights() const { return impl_->weights; }
+std::map<std::string, at::Tensor>& Qwen3Model::mutable_weights() { return impl_->weights; }
+
+at::Tensor Qwen3Model::Hidden(const at::Tensor& input_ids, const ForwardOptions& options) const {
+  return impl_->Hidden(input_ids, options);
+}
+
+at::Tensor Qwen3Model::Logits(const at::Tensor& hidden) const {
+  return at::linear(hidden, impl_->LmHead()).to(at::kFloat);
+}
+
+at::Tensor Qwen3Model::Forward(const at::Tensor& input_ids, const ForwardOptions& options) const {
+  return Logits(Hidden(input_ids, options));
+}
+
+absl::StatusOr<std::unique_ptr<Qwen3Model>> Qwen3Model::RandomInit(const Qwen3Config& config,
+                                                                   uint64_t seed,
+                                                                   const LoadOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->config = config;
+  impl->dtype = ScalarTypeOf(options.dtype);
+  try {
+    impl->device = at::Device(options.device);
+    at::Generator gen = at::detail::createCPUGenerator(seed);
+    for (const auto& [name, shape] : ExpectedWeights(config)) {
+      at::Tensor w = IsNormWeight(name) ? at::ones(shape, at::kFloat)
+                                        : at::normal(0.0, 0.02, shape, gen, at::kFloat);
+      impl->weights[name] = w.to(impl->device, impl->dtype);
+    }
+  } catch (const std::exception& e) {
+    return absl::InternalError(base::StrCat("random init: ", e.what()));
+  }
+  return std::unique_ptr<Qwen3Model>(new Qwen3Model(std::move(impl)));
+}
+
+absl::StatusOr<std::unique_ptr<Qwen3Model>> Qwen3Model::Load(const std::string& dir,
+                                                             const LoadOptions& options) {
+  TM_ASSIGN_OR_RETURN(Qwen3Config config, LoadQwen3Config(dir + "/config.json"));
+  TM_ASSIGN_OR_RETURN(std::vector<std::string> paths, CheckpointFiles(dir));
+  std::vector<std::unique_ptr<SafetensorsFile>> files;
+  for (const std::string& path : paths) {
+    TM_ASSIGN_OR_RETURN(auto file, SafetensorsFile::Open(path));
+    files.push_back(std::move(file));
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->config = config;
+  impl->dtype = ScalarTypeOf(options.dtype);
+  try {
+    impl->device = at::Device(options.device);
+  } catch (const std::exception& e) {
+    return absl::InvalidArgumentError(base::StrCat("device \"", options.device, "\": ", e.what()));
+  }
+  for (const auto& [name, shape] : ExpectedWeights(config)) {
+    const SafetensorsFile* holder = nullptr;
+    const TensorInfo* info = nullptr;
+    for (const auto& file : files) {
+      if ((info = file->Find(name)) != nullptr) {
+        holder = file.get();
+        break;
+      }
+    }
+    if (info == nullptr) {
+      return absl::InvalidArgumentError(base::StrCat(dir, ": tensor \"", name, "\" is missing"));
+    }
+    if (info->shape != shape) {
+      std::string want, got;
+      for (int64_t d : shape) base::StrAppend(&want, want.empty() ? "" : ", ", d);
+      for (int64_t d : info->shape) base::StrAppend(&got, got.empty() ? "" : ", ", d);
+      return absl::InvalidArgumentError(base::StrCat(holder->path(), ": tensor \"", name,
+                                                     "\" has shape [", got, "], config.json says [",
+                                                     want, "]"));
+    }
+    TM_ASSIGN_OR_RETURN(at::ScalarType type, ScalarTypeOf(info->dtype, name));
+    std::string_view bytes = holder->Data(*info);
+    try {
+      // from_blob views the mapping; the copy to the target dtype/device owns its data.
+      at::Tensor view = at::from_blob(const_cast<char*>(bytes.data()), shape,
+                                      at::TensorOptions().dtype(type));
+      impl->weights[name] = view.to(impl->device, impl->dtype, /*non_blocking=*/false,
+                                    /*copy=*/true);
+    } catch (const std::exception& e) {
+      return absl::InternalError(base::StrCat(name, ": ", e.what()));
+    }
+  }
+  return std::unique_ptr<Qwen3Model>(new Qwen3Model(std::move(impl)));
+}
+
+absl::Status Qwen3Model::Save(const std::string& dir, WeightDType dtype) const {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return absl::InternalError(base::StrCat("cannot create ", dir, ": ", ec.message()));
+  Qwen3Config config = impl_->config;
+  config.torch_dtype = dtype == WeightDType::kBFloat16 ? "bfloat16"
+                       : dtype == WeightDType::kFloat16 ? "float16"
+                                                        : "float32";
+  SafetensorsWriter writer;
+  writer.SetMetadata("format", "pt");
+  std::vector<at::Tensor> keep;  // the bytes AddView points at
+  for (const auto& [name, weight] : impl_->weights) {
+    at::Tensor cpu = weight.detach().to(at::kCPU, ScalarTypeOf(dtype)).contiguous();
+    keep.push_back(cpu);
+    std::vector<int64_t> shape(cpu.sizes().begin(), cpu.sizes().end());
+    TM_RETURN_IF_ERROR(writer.AddView(
+        name, FileDType(dtype), shape,
+        std::string_view(static_cast<const char*>(cpu.data_ptr()), cpu.nbytes())));
+  }
+  TM_RETURN_IF_ERROR(writer.Write(dir + "/model.safetensors"));
+  std::ofstream out(dir + "/config.json", std::ios::binary | std::ios::trunc);
+  out << Qwen3ConfigJson(config);
+  if (!out) return absl::InternalError(base::StrCat("cannot write ", dir, "/config.json"));
+  return absl::OkStatus();
+}
+
+}  // namespace tracemill::model
