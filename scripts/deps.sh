@@ -9,6 +9,7 @@ packages=(
   libutf8proc-dev libpcre2-dev
   protobuf-compiler libprotobuf-dev
   libgtest-dev libgmock-dev
+  libtorch-dev python3-torch   # the model; python3-torch is only the tests' reference
 )
 
 missing=()
