@@ -19,6 +19,9 @@ int main(int argc, char** argv) {
   tracemill::cli::AddCurateCommand(app, &exit_code);
   tracemill::cli::AddUnrollCommand(app, &exit_code);
   tracemill::cli::AddTokenizeCommand(app, &exit_code);
+#ifdef TRACEMILL_HAS_TORCH
+  tracemill::cli::AddModelCommand(app, &exit_code);
+#endif
   app.parse_complete_callback([&] {
     tracemill::base::LogLevel level;
     if (!tracemill::base::ParseLogLevel(log_level, &level)) {

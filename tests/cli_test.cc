@@ -36,7 +36,11 @@ Result RunTracemill(const std::string& args) {
 }
 
 TEST(CliTest, EveryCommandHasHelp) {
-  for (const char* cmd : {"", "curate ", "unroll ", "tokenize "}) {
+  for (const char* cmd : {"", "curate ", "unroll ", "tokenize "
+#ifdef TRACEMILL_HAS_TORCH
+                          , "model ", "model init "
+#endif
+       }) {
     Result r = RunTracemill(std::string(cmd) + "--help");
     EXPECT_EQ(r.code, 0) << cmd << r.output;
     EXPECT_NE(r.output.find("Usage"), std::string::npos) << r.output;
@@ -161,6 +165,25 @@ TEST(CliTest, CurateCountsModelTokens) {
   EXPECT_EQ((*json2)["dropped_by"]["max_tokens"], 1);
   EXPECT_EQ((*json2)["traces_out"].get<int64_t>(), (*json)["traces_out"].get<int64_t>() - 1);
 }
+
+#ifdef TRACEMILL_HAS_TORCH
+TEST(CliTest, ModelInitWritesAHuggingFaceLayout) {
+  std::string dir = base::FreshTestDir();
+  Result r = RunTracemill("model init --preset tiny --seed 3 --out " + dir + "/m");
+  ASSERT_EQ(r.code, 0) << r.output;
+  for (const char* f : {"config.json", "model.safetensors", "generation_config.json",
+                        "tokenizer.json", "tokenizer_config.json"}) {
+    EXPECT_TRUE(std::filesystem::exists(dir + "/m/" + f)) << f;
+  }
+  // The copied tokenizer and template work from the model directory.
+  Result t = RunTracemill("tokenize -m " + dir + "/m --format ids 'Hello world'");
+  EXPECT_EQ(t.output, "9707 1879\n");
+  Result bad = RunTracemill("model init --preset tiny --out " + dir + "/x --tokenizer-from /nope");
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_NE(bad.output.find("/nope/tokenizer.json"), std::string::npos) << bad.output;
+  EXPECT_NE(RunTracemill("model init --preset huge --out " + dir + "/y").code, 0);
+}
+#endif
 
 TEST(CliTest, UsageErrorsFail) {
   EXPECT_NE(RunTracemill("curate").code, 0);
