@@ -151,8 +151,15 @@ struct Qwen3Model::Impl {
   at::ScalarType dtype = at::kFloat;
   at::Device device = at::Device(at::kCPU);
   std::map<std::string, at::Tensor> weights;
+  std::shared_ptr<const LoraAdapters> lora;
+  bool training = false;
 
   const at::Tensor& W(const std::string& name) const { return weights.at(name); }
+  // A projection: `module` is its path without ".weight".
+  at::Tensor Proj(const std::string& module, const at::Tensor& x) const {
+    at::Tensor y = at::linear(x, W(module + ".weight"));
+    return lora ? lora->Apply(module, x, y, training) : y;
+  }
   const at::Tensor& LmHead() const {
     return config.tie_word_embeddings ? W("model.embed_tokens.weight") : W("lm_head.weight");
   }
@@ -167,9 +174,9 @@ at::Tensor Qwen3Model::Impl::Attention(int64_t layer, const at::Tensor& h, const
   const Qwen3Config& c = config;
   const int64_t b = h.size(0), t = h.size(1), d = c.head_dim;
   auto name = [layer](std::string_view rest) { return LayerName(layer, rest); };
-  at::Tensor q = at::linear(h, W(name("self_attn.q_proj.weight"))).view({b, t, -1, d});
-  at::Tensor k = at::linear(h, W(name("self_attn.k_proj.weight"))).view({b, t, -1, d});
-  at::Tensor v = at::linear(h, W(name("self_attn.v_proj.weight"))).view({b, t, -1, d});
+  at::Tensor q = Proj(name("self_attn.q_proj"), h).view({b, t, -1, d});
+  at::Tensor k = Proj(name("self_attn.k_proj"), h).view({b, t, -1, d});
+  at::Tensor v = Proj(name("self_attn.v_proj"), h).view({b, t, -1, d});
   q = RmsNorm(q, W(name("self_attn.q_norm.weight")), c.rms_norm_eps).transpose(1, 2);
   k = RmsNorm(k, W(name("self_attn.k_norm.weight")), c.rms_norm_eps).transpose(1, 2);
   v = v.transpose(1, 2);
@@ -191,7 +198,7 @@ at::Tensor Qwen3Model::Impl::Attention(int64_t layer, const at::Tensor& h, const
   out = at::matmul(probs, v);
 #endif
   out = out.transpose(1, 2).reshape({b, t, c.num_attention_heads * d});
-  return at::linear(out, W(name("self_attn.o_proj.weight")));
+  return Proj(name("self_attn.o_proj"), out);
 }
 
 at::Tensor Qwen3Model::Impl::Hidden(const at::Tensor& ids, const ForwardOptions& options) const {
@@ -243,9 +250,9 @@ at::Tensor Qwen3Model::Impl::Hidden(const at::Tensor& ids, const ForwardOptions&
     at::Tensor h = RmsNorm(x, W(LayerName(i, "input_layernorm.weight")), c.rms_norm_eps);
     x = x + Attention(i, h, cos, sin, mask);
     h = RmsNorm(x, W(LayerName(i, "post_attention_layernorm.weight")), c.rms_norm_eps);
-    at::Tensor gate = at::linear(h, W(LayerName(i, "mlp.gate_proj.weight")));
-    at::Tensor up = at::linear(h, W(LayerName(i, "mlp.up_proj.weight")));
-    x = x + at::linear(at::silu(gate) * up, W(LayerName(i, "mlp.down_proj.weight")));
+    at::Tensor gate = Proj(LayerName(i, "mlp.gate_proj"), h);
+    at::Tensor up = Proj(LayerName(i, "mlp.up_proj"), h);
+    x = x + Proj(LayerName(i, "mlp.down_proj"), at::silu(gate) * up);
   }
   return RmsNorm(x, W("model.norm.weight"), c.rms_norm_eps);
 }
@@ -254,6 +261,41 @@ Qwen3Model::Qwen3Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Qwen3Model::~Qwen3Model() = default;
 
 const Qwen3Config& Qwen3Model::config() const { return impl_->config; }
+
+std::vector<LinearModule> Qwen3Model::LinearModules() const {
+  return Qwen3LinearModules(impl_->config);
+}
+
+std::vector<LinearModule> Qwen3LinearModules(const Qwen3Config& config) {
+  std::vector<LinearModule> out;
+  for (const auto& [name, shape] : ExpectedWeights(config)) {
+    if (shape.size() != 2 || name.find("model.layers.") != 0) continue;
+    out.push_back({name.substr(0, name.size() - std::string_view(".weight").size()), shape[1],
+                   shape[0]});
+  }
+  return out;
+}
+
+void Qwen3Model::SetLora(std::shared_ptr<const LoraAdapters> lora) { impl_->lora = std::move(lora); }
+const LoraAdapters* Qwen3Model::lora() const { return impl_->lora.get(); }
+void Qwen3Model::SetTraining(bool training) { impl_->training = training; }
+
+void Qwen3Model::SetBaseTrainable(bool trainable) {
+  for (auto& [name, w] : impl_->weights) w.set_requires_grad(trainable);
+}
+
+absl::Status Qwen3Model::MergeLora() {
+  if (!impl_->lora) return absl::FailedPreconditionError("no LoRA adapters to merge");
+  at::NoGradGuard no_grad;
+  for (const LinearModule& m : LinearModules()) {
+    at::Tensor delta = impl_->lora->Delta(m.path);
+    if (!delta.defined()) continue;
+    at::Tensor& w = impl_->weights.at(m.path + ".weight");
+    w.copy_((w.to(at::kFloat) + delta.to(w.device())).to(w.scalar_type()));
+  }
+  impl_->lora.reset();
+  return absl::OkStatus();
+}
 const std::map<std::string, at::Tensor>& Qwen3Model::weights() const { return impl_->weights; }
 std::map<std::string, at::Tensor>& Qwen3Model::mutable_weights() { return impl_->weights; }
 

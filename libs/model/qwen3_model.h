@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "libs/model/lora.h"
 #include "libs/model/qwen3_config.h"
 
 namespace at {
@@ -49,6 +50,9 @@ struct ForwardOptions {
   const at::Tensor* position_ids = nullptr;    // [B, T]
   const at::Tensor* segment_ids = nullptr;     // [B, T], packed rows
 };
+
+// The projections LoRA can adapt in a model of `config` (see Qwen3Model::LinearModules).
+std::vector<LinearModule> Qwen3LinearModules(const Qwen3Config& config);
 
 class Qwen3Model {
  public:
@@ -78,6 +82,21 @@ class Qwen3Model {
   at::Tensor Logits(const at::Tensor& hidden) const;
 
   const Qwen3Config& config() const;
+
+  // The projections LoRA can adapt: model.layers.{i}.self_attn.{q,k,v,o}_proj and
+  // model.layers.{i}.mlp.{gate,up,down}_proj, with their [out, in].
+  std::vector<LinearModule> LinearModules() const;
+  // Forward then adds the adapters' branch on their modules (nullptr: none).
+  void SetLora(std::shared_ptr<const LoraAdapters> lora);
+  const LoraAdapters* lora() const;
+  // Folds the adapters into the base weights (W += scaling · B A, in fp32, then the
+  // weights' dtype) and detaches them.
+  absl::Status MergeLora();
+  // Training mode turns on LoRA dropout.
+  void SetTraining(bool training);
+  // Freezes (false) or unfreezes (true, full fine-tune) the base weights.
+  void SetBaseTrainable(bool trainable);
+
   // Base weights by Hugging Face name (a tied lm_head is not listed separately).
   const std::map<std::string, at::Tensor>& weights() const;
   std::map<std::string, at::Tensor>& mutable_weights();
