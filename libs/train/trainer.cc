@@ -1,0 +1,265 @@
+#include "libs/train/trainer.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <numeric>
+#include <random>
+
+#include <nlohmann/json.hpp>
+
+#include "libs/base/status_macros.h"
+#include "libs/base/str_cat.h"
+
+namespace tracemill::train {
+namespace {
+
+constexpr int64_t kIgnore = -100;
+
+// Sum of next-token cross-entropy at target positions of `batch`, computed from the
+// hidden states at those positions only.
+at::Tensor LossSum(const model::Qwen3Model& model, const Batch& batch, const at::Device& device) {
+  at::Tensor ids = batch.Tensor(batch.input_ids).to(device);
+  at::Tensor labels = batch.Tensor(batch.labels).to(device);
+  at::Tensor mask = batch.Tensor(batch.attention_mask).to(device);
+  at::Tensor positions, segments;
+  model::ForwardOptions options;
+  options.attention_mask = &mask;
+  if (batch.packed) {
+    positions = batch.Tensor(batch.position_ids).to(device);
+    segments = batch.Tensor(batch.segment_ids).to(device);
+    options.position_ids = &positions;
+    options.segment_ids = &segments;
+  }
+  at::Tensor hidden = model.Hidden(ids, options);  // [B, T, H]
+  const int64_t t = batch.len;
+  // Position p predicts the token at p + 1.
+  at::Tensor next = labels.narrow(1, 1, t - 1);
+  at::Tensor where = next.ne(kIgnore);
+  at::Tensor h = hidden.narrow(1, 0, t - 1).index({where});  // [N, H]
+  at::Tensor y = next.index({where});
+  if (y.numel() == 0) return hidden.sum().to(at::kFloat) * 0.0;  // keeps the graph connected
+  at::Tensor logits = model.Logits(h);  // [N, vocab], fp32
+  return at::cross_entropy_loss(logits, y, /*weight=*/{}, at::Reduction::Sum);
+}
+
+// The examples' indices that fit max_seq_len; counts the others.
+std::vector<size_t> Fitting(const std::vector<Example>& examples, int64_t max_len,
+                            int64_t* skipped) {
+  std::vector<size_t> out;
+  for (size_t i = 0; i < examples.size(); ++i) {
+    if (static_cast<int64_t>(examples[i].ids.size()) > max_len || examples[i].ids.size() < 2) {
+      ++*skipped;
+    } else {
+      out.push_back(i);
+    }
+  }
+  return out;
+}
+
+// Micro-batches of one epoch, in order.
+std::vector<Batch> EpochBatches(const std::vector<Example>& examples,
+                                const std::vector<size_t>& order, const TrainOptions& o) {
+  std::vector<Batch> out;
+  std::vector<const Example*> group;
+  int64_t group_tokens = 0;
+  auto flush = [&] {
+    if (group.empty()) return;
+    out.push_back(o.packing ? PackBatch(group, o.max_seq_len) : PadBatch(group));
+    group.clear();
+    group_tokens = 0;
+  };
+  for (size_t i : order) {
+    const Example* e = &examples[i];
+    const int64_t n = static_cast<int64_t>(e->ids.size());
+    if (o.packing) {
+      if (group_tokens + n > o.batch_size * o.max_seq_len) flush();
+    } else if (static_cast<int64_t>(group.size()) >= o.batch_size) {
+      flush();
+    }
+    group.push_back(e);
+    group_tokens += n;
+  }
+  flush();
+  return out;
+}
+
+class MetricsLog {
+ public:
+  explicit MetricsLog(const std::string& path) {
+    if (!path.empty()) out_.open(path, std::ios::app);
+  }
+  void Write(const nlohmann::ordered_json& j) {
+    if (out_.is_open()) out_ << j.dump() << "\n" << std::flush;
+  }
+
+ private:
+  std::ofstream out_;
+};
+
+}  // namespace
+
+Trainer::Trainer(model::Qwen3Model* model, TrainOptions options)
+    : model_(model), options_(std::move(options)) {}
+
+absl::StatusOr<double> Trainer::EvalLoss(const std::vector<Example>& examples) {
+  int64_t skipped = 0;
+  std::vector<size_t> order = Fitting(examples, options_.max_seq_len, &skipped);
+  if (order.empty()) return absl::InvalidArgumentError("no evaluation example fits max_seq_len");
+  try {
+    at::NoGradGuard no_grad;
+    const at::Device device(options_.device);
+    model_->SetTraining(false);
+    TrainOptions o = options_;
+    o.packing = false;
+    double sum = 0;
+    int64_t targets = 0;
+    for (const Batch& batch : EpochBatches(examples, order, o)) {
+      sum += LossSum(*model_, batch, device).item<double>();
+      targets += batch.target_tokens;
+    }
+    if (targets == 0) return absl::InvalidArgumentError("the evaluation examples have no targets");
+    return sum / static_cast<double>(targets);
+  } catch (const std::exception& e) {
+    return absl::InternalError(base::StrCat("evaluation: ", e.what()));
+  }
+}
+
+absl::StatusOr<TrainReport> Trainer::Run(const std::vector<Example>& train,
+                                         const std::vector<Example>& eval,
+                                         const std::function<void(const StepStats&)>& on_step,
+                                         const std::atomic<bool>* stop) {
+  const TrainOptions& o = options_;
+  if (o.batch_size < 1 || o.grad_accum < 1 || o.epochs < 1 || o.max_seq_len < 2 || !(o.lr > 0)) {
+    return absl::InvalidArgumentError(
+        "batch_size, grad_accum and epochs must be >= 1, max_seq_len >= 2 and lr > 0");
+  }
+  TrainReport report;
+  std::vector<size_t> usable = Fitting(train, o.max_seq_len, &report.skipped_too_long);
+  if (usable.empty()) {
+    return absl::InvalidArgumentError(base::StrCat(
+        "no training example fits max_seq_len ", o.max_seq_len, " (", report.skipped_too_long,
+        " are longer)"));
+  }
+  report.examples = static_cast<int64_t>(usable.size());
+  Fitting(eval, o.max_seq_len, &report.eval_skipped_too_long);
+
+  std::vector<at::Tensor> params;
+  if (model_->lora() != nullptr) {
+    model_->SetBaseTrainable(false);
+    params = model_->lora()->Parameters();
+  } else {
+    model_->SetBaseTrainable(true);
+    for (auto& [name, w] : model_->mutable_weights()) params.push_back(w);
+  }
+  MetricsLog metrics(o.metrics_path);
+  try {
+    const at::Device device(o.device);
+    if (!eval.empty()) {
+      TM_ASSIGN_OR_RETURN(double before, EvalLoss(eval));
+      report.eval_before = before;
+      metrics.Write({{"step", 0}, {"eval_loss", before}});
+    }
+    torch::optim::AdamW optimizer(
+        params, torch::optim::AdamWOptions(o.lr)
+                    .betas({o.adam_beta1, o.adam_beta2})
+                    .eps(o.adam_eps)
+                    .weight_decay(o.weight_decay));
+
+    std::mt19937_64 rng(o.seed);
+    torch::manual_seed(o.seed);  // LoRA dropout
+    // Batches per epoch depend only on the example lengths, so count them once.
+    std::vector<size_t> order = usable;
+    const int64_t per_epoch_batches = static_cast<int64_t>(EpochBatches(train, order, o).size());
+    const int64_t per_epoch_steps = (per_epoch_batches + o.grad_accum - 1) / o.grad_accum;
+    const int64_t total_steps = o.max_steps > 0 ? o.max_steps : per_epoch_steps * o.epochs;
+
+    const auto start = std::chrono::steady_clock::now();
+    int64_t step = 0;
+    int64_t tokens_total = 0;
+    for (int64_t epoch = 0; step < total_steps; ++epoch) {
+      order = usable;
+      std::shuffle(order.begin(), order.end(), rng);
+      std::vector<Batch> batches = EpochBatches(train, order, o);
+      for (size_t first = 0; first < batches.size() && step < total_steps;
+           first += static_cast<size_t>(o.grad_accum)) {
+        const size_t last = std::min(batches.size(), first + static_cast<size_t>(o.grad_accum));
+        int64_t targets = 0, tokens = 0;
+        for (size_t i = first; i < last; ++i) {
+          targets += batches[i].target_tokens;
+          tokens += batches[i].tokens;
+        }
+        if (targets == 0) continue;
+        model_->SetTraining(true);
+        optimizer.zero_grad();
+        double loss_sum = 0;
+        for (size_t i = first; i < last; ++i) {
+          at::Tensor loss = LossSum(*model_, batches[i], device);
+          loss_sum += loss.item<double>();
+          (loss / static_cast<double>(targets)).backward();
+        }
+        double grad_norm = 0;
+        if (o.max_grad_norm > 0) {
+          grad_norm = torch::nn::utils::clip_grad_norm_(params, o.max_grad_norm);
+        } else {
+          for (const at::Tensor& p : params) {
+            if (p.grad().defined()) grad_norm += p.grad().pow(2).sum().item<double>();
+          }
+          grad_norm = std::sqrt(grad_norm);
+        }
+        const double lr = LearningRate(o.schedule, o.lr, step, o.warmup_steps, total_steps);
+        for (auto& group : optimizer.param_groups()) {
+          static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+        }
+        optimizer.step();
+        ++step;
+        tokens_total += tokens;
+
+        StepStats stats;
+        stats.step = step;
+        stats.total_steps = total_steps;
+        stats.epoch = epoch;
+        stats.loss = loss_sum / static_cast<double>(targets);
+        stats.lr = lr;
+        stats.grad_norm = grad_norm;
+        stats.tokens = tokens;
+        stats.target_tokens = targets;
+        stats.elapsed_s =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        stats.tokens_per_s = tokens_total / std::max(1e-9, stats.elapsed_s);
+        const bool last_step = step == total_steps || (stop != nullptr && stop->load());
+        if (!eval.empty() && ((o.eval_every > 0 && step % o.eval_every == 0) || last_step)) {
+          TM_ASSIGN_OR_RETURN(double eval_loss, EvalLoss(eval));
+          stats.eval_loss = eval_loss;
+          report.eval_after = eval_loss;
+        }
+        if (step == 1) report.first_loss = stats.loss;
+        report.last_loss = stats.loss;
+        nlohmann::ordered_json line = {{"step", step},          {"epoch", epoch},
+                                       {"loss", stats.loss},     {"lr", lr},
+                                       {"grad_norm", grad_norm}, {"tokens", tokens},
+                                       {"target_tokens", targets},
+                                       {"tokens_per_s", stats.tokens_per_s}};
+        if (stats.eval_loss) line["eval_loss"] = *stats.eval_loss;
+        metrics.Write(line);
+        report.history.push_back(stats);
+        if (on_step) on_step(stats);
+        if (stop != nullptr && stop->load()) {
+          report.stopped = true;
+          break;
+        }
+      }
+      if (report.stopped) break;
+    }
+    report.steps = step;
+    report.tokens_per_s = report.history.empty() ? 0 : report.history.back().tokens_per_s;
+  } catch (const std::exception& e) {
+    return absl::InternalError(base::StrCat("training: ", e.what()));
+  }
+  model_->SetTraining(false);
+  return report;
+}
+
+}  // namespace tracemill::train
