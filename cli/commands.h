@@ -14,6 +14,7 @@ void AddUnrollCommand(CLI::App& app, int* exit_code);
 void AddTokenizeCommand(CLI::App& app, int* exit_code);
 // Only in builds with libtorch (TRACEMILL_HAS_TORCH).
 void AddModelCommand(CLI::App& app, int* exit_code);
+void AddTrainCommand(CLI::App& app, int* exit_code);
 
 }  // namespace tracemill::cli
 

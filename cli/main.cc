@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   tracemill::cli::AddTokenizeCommand(app, &exit_code);
 #ifdef TRACEMILL_HAS_TORCH
   tracemill::cli::AddModelCommand(app, &exit_code);
+  tracemill::cli::AddTrainCommand(app, &exit_code);
 #endif
   app.parse_complete_callback([&] {
     tracemill::base::LogLevel level;

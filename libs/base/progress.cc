@@ -77,6 +77,7 @@ std::string ProgressBar::Render(uint64_t done, double elapsed_s) const {
     line += amount;
   }
   if (!rate.empty()) StrAppend(&line, " ", rate);
+  if (!suffix_.empty()) StrAppend(&line, " ", suffix_);
   return line;
 }
 

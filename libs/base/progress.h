@@ -22,6 +22,8 @@ class ProgressBar {
 
   void Update(uint64_t done);
   void SetTotal(uint64_t total) { total_ = total; }
+  // Text shown after the rate, e.g. "loss 1.23 lr 2e-4 1.2k tok/s".
+  void SetSuffix(std::string suffix) { suffix_ = std::move(suffix); }
   // Draws the final state and ends the line.
   void Finish();
 
@@ -30,6 +32,7 @@ class ProgressBar {
 
  private:
   std::string label_;
+  std::string suffix_;
   uint64_t total_;
   Unit unit_;
   bool enabled_;

@@ -23,6 +23,8 @@ TEST(ProgressTest, RenderWithTotal) {
 TEST(ProgressTest, RenderWithoutTotal) {
   ProgressBar bar("rows", 0, ProgressBar::Unit::kCount, /*enabled=*/false);
   EXPECT_EQ(bar.Render(42, 0), "rows 42");
+  bar.SetSuffix("loss 1.25");
+  EXPECT_EQ(bar.Render(42, 0), "rows 42 loss 1.25");
 }
 
 }  // namespace
