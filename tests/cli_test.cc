@@ -2,6 +2,7 @@
 // unroll pipeline works on the examples, and bad input fails with a clear message.
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -38,7 +39,7 @@ Result RunTracemill(const std::string& args) {
 TEST(CliTest, EveryCommandHasHelp) {
   for (const char* cmd : {"", "curate ", "unroll ", "tokenize "
 #ifdef TRACEMILL_HAS_TORCH
-                          , "model ", "model init "
+                          , "model ", "model init ", "train "
 #endif
        }) {
     Result r = RunTracemill(std::string(cmd) + "--help");
@@ -182,6 +183,60 @@ TEST(CliTest, ModelInitWritesAHuggingFaceLayout) {
   EXPECT_EQ(bad.code, 1);
   EXPECT_NE(bad.output.find("/nope/tokenizer.json"), std::string::npos) << bad.output;
   EXPECT_NE(RunTracemill("model init --preset huge --out " + dir + "/y").code, 0);
+}
+
+// A small dataset of short conversations (no tools), so training runs in seconds.
+void WriteLookupDataset(const std::string& dir) {
+  std::filesystem::create_directories(dir + "/data");
+  const char* answers[] = {"red", "green", "blue", "yellow"};
+  std::string train, eval;
+  for (int i = 0; i < 48; ++i) {
+    const std::string q = "color " + std::to_string(i % 4);
+    Json row = {{"id", "r" + std::to_string(i)},
+                {"target_from", 1},
+                {"split", i < 40 ? "train" : "eval"},
+                {"tools", "[]"},
+                {"messages",
+                 {{{"role", "user"}, {"content", q}},
+                  {{"role", "assistant"}, {"content", answers[i % 4]}}}}};
+    (i < 40 ? train : eval) += base::DumpJson(row) + "\n";
+  }
+  ASSERT_TRUE(base::WriteFileAtomic(dir + "/data/train-00000-of-00001.jsonl", train).ok());
+  ASSERT_TRUE(base::WriteFileAtomic(dir + "/data/eval-00000-of-00001.jsonl", eval).ok());
+}
+
+TEST(CliTest, TrainFullAndLoraOnASmallDataset) {
+  std::string dir = base::FreshTestDir();
+  ASSERT_EQ(RunTracemill("model init --preset tiny --seed 1 --out " + dir + "/m").code, 0);
+  WriteLookupDataset(dir + "/ds");
+  Result full = RunTracemill("train --model " + dir + "/m --data " + dir + "/ds --out " + dir +
+                             "/full --full --lr 2e-3 --epochs 3 --batch-size 4 --threads 2 -q");
+  ASSERT_EQ(full.code, 0) << full.output;
+  auto report = base::ParseJson(*base::ReadFile(dir + "/full/train_report.json"), "report");
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ((*report)["mode"], "full");
+  EXPECT_EQ((*report)["steps"], 30);
+  EXPECT_LT((*report)["eval_loss_after"].get<double>(),
+            0.7 * (*report)["eval_loss_before"].get<double>())
+      << *report;
+  EXPECT_TRUE(std::filesystem::exists(dir + "/full/model/model.safetensors"));
+  EXPECT_TRUE(std::filesystem::exists(dir + "/full/model/tokenizer.json"));
+  auto metrics = base::ReadFile(dir + "/full/metrics.jsonl");
+  ASSERT_TRUE(metrics.ok());
+  EXPECT_EQ(std::count(metrics->begin(), metrics->end(), '\n'), 31);
+
+  Result lora = RunTracemill("train --model " + dir + "/m --data " + dir + "/ds --out " + dir +
+                             "/lora --lora-r 4 --max-steps 3 --merge -q");
+  ASSERT_EQ(lora.code, 0) << lora.output;
+  EXPECT_TRUE(std::filesystem::exists(dir + "/lora/adapter/adapter_config.json"));
+  EXPECT_TRUE(std::filesystem::exists(dir + "/lora/adapter/adapter_model.safetensors"));
+  EXPECT_TRUE(std::filesystem::exists(dir + "/lora/merged/model.safetensors"));
+  // Rows over --max-seq-len are reported, not cut.
+  Result too_long = RunTracemill("train --model " + dir + "/m --data " + dir + "/ds --out " +
+                                 dir + "/x --max-seq-len 8 --max-steps 1 -q");
+  EXPECT_EQ(too_long.code, 1);
+  EXPECT_NE(too_long.output.find("48 over --max-seq-len 8 (left out, not cut)"), std::string::npos)
+      << too_long.output;
 }
 #endif
 
