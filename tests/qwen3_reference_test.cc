@@ -1,7 +1,7 @@
 // Numerics: tracemill's Qwen3 forward against an independent PyTorch forward in Python
 // (libs/model/testdata/qwen3_reference.py, Debian's python3-torch), to 1e-4 in fp32, on
 // a small random model with untied head and GQA, for unpadded, right-padded and
-// left-padded batches.
+// left-padded batches, and a padded batch longer than one attention block.
 #include <torch/torch.h>
 
 #include <cstdlib>
@@ -58,6 +58,11 @@ TEST(Qwen3ReferenceTest, LogitsMatchAnIndependentPyTorchForward) {
   cases.push_back({ids * right, right});
   at::Tensor left = right.flip(1);
   cases.push_back({ids * left, left});
+  // Longer than one block of the eager attention (512 queries), padded.
+  at::Tensor long_ids = torch::randint(0, 512, {2, 1100}, torch::kLong);
+  at::Tensor long_mask = torch::ones({2, 1100}, torch::kLong);
+  long_mask.index_put_({1, torch::indexing::Slice(0, 300)}, 0);
+  cases.push_back({long_ids * long_mask, long_mask});
 
   SafetensorsWriter writer;
   for (size_t k = 0; k < cases.size(); ++k) {

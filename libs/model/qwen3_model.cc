@@ -102,6 +102,30 @@ std::vector<std::pair<std::string, std::vector<int64_t>>> ExpectedWeights(const 
   return out;
 }
 
+// softmax(q kᵀ · scale, masked) v in fp32, by blocks of queries: a block of queries
+// [i0, i1) only needs keys [0, i1) under a causal mask, so this does about half the work
+// of the full product and never holds a [T, T] score matrix per head at once. Masked
+// entries get the fp32 minimum rather than -inf, as transformers does, so a padding
+// query's row stays finite; they contribute exactly 0 to the softmax.
+at::Tensor EagerCausalAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                                const at::Tensor& allowed, double scale) {
+  constexpr int64_t kBlock = 512;
+  const int64_t t = q.size(2);
+  std::vector<at::Tensor> blocks;
+  for (int64_t i0 = 0; i0 < t; i0 += kBlock) {
+    const int64_t n = std::min(kBlock, t - i0);
+    const int64_t keys = i0 + n;
+    at::Tensor qb = q.narrow(2, i0, n).to(at::kFloat);
+    at::Tensor kb = k.narrow(2, 0, keys).to(at::kFloat);
+    at::Tensor scores = at::matmul(qb, kb.transpose(-1, -2)) * scale;  // [B, H, n, keys]
+    at::Tensor ok = allowed.narrow(1, i0, n).narrow(2, 0, keys).unsqueeze(1);
+    scores = scores.masked_fill(ok.logical_not(), std::numeric_limits<float>::lowest());
+    at::Tensor probs = at::softmax(scores, -1).to(q.scalar_type());
+    blocks.push_back(at::matmul(probs, v.narrow(2, 0, keys)));
+  }
+  return blocks.size() == 1 ? blocks[0] : at::cat(blocks, 2);
+}
+
 bool IsNormWeight(const std::string& name) { return name.find("norm.weight") != std::string::npos; }
 
 absl::StatusOr<std::string> ReadText(const std::string& path) {
@@ -165,12 +189,12 @@ struct Qwen3Model::Impl {
   }
 
   at::Tensor Attention(int64_t layer, const at::Tensor& h, const at::Tensor& cos,
-                       const at::Tensor& sin, const at::Tensor& mask) const;
+                       const at::Tensor& sin, const at::Tensor& allowed) const;
   at::Tensor Hidden(const at::Tensor& ids, const ForwardOptions& options) const;
 };
 
 at::Tensor Qwen3Model::Impl::Attention(int64_t layer, const at::Tensor& h, const at::Tensor& cos,
-                                       const at::Tensor& sin, const at::Tensor& mask) const {
+                                       const at::Tensor& sin, const at::Tensor& allowed) const {
   const Qwen3Config& c = config;
   const int64_t b = h.size(0), t = h.size(1), d = c.head_dim;
   auto name = [layer](std::string_view rest) { return LayerName(layer, rest); };
@@ -190,12 +214,15 @@ at::Tensor Qwen3Model::Impl::Attention(int64_t layer, const at::Tensor& h, const
   }
   at::Tensor out;
 #if TORCH_VERSION_MAJOR >= 2
-  out = at::scaled_dot_product_attention(q, k, v, mask.to(q.scalar_type()));
+  // The fused kernel (flash / memory-efficient where the device has them). Masked
+  // entries get the dtype's minimum, as transformers does (a padding query stays finite).
+  const double lowest = q.scalar_type() == at::kHalf ? -65504.0
+                                                     : std::numeric_limits<float>::lowest();
+  at::Tensor mask =
+      at::zeros(allowed.sizes(), q.options()).masked_fill(allowed.logical_not(), lowest).unsqueeze(1);
+  out = at::scaled_dot_product_attention(q, k, v, mask);
 #else
-  at::Tensor scores = at::matmul(q.to(at::kFloat), k.to(at::kFloat).transpose(-1, -2)) *
-                      (1.0 / std::sqrt(static_cast<double>(d)));
-  at::Tensor probs = at::softmax(scores + mask, -1).to(q.scalar_type());
-  out = at::matmul(probs, v);
+  out = EagerCausalAttention(q, k, v, allowed, 1.0 / std::sqrt(static_cast<double>(d)));
 #endif
   out = out.transpose(1, 2).reshape({b, t, c.num_attention_heads * d});
   return Proj(name("self_attn.o_proj"), out);
@@ -230,9 +257,7 @@ at::Tensor Qwen3Model::Impl::Hidden(const at::Tensor& ids, const ForwardOptions&
   at::Tensor cos = emb.cos().to(dtype).unsqueeze(1);
   at::Tensor sin = emb.sin().to(dtype).unsqueeze(1);
 
-  // Additive mask [B, 1, T, T] in fp32: causal, padding keys, other segments. Masked
-  // entries get the fp32 minimum rather than -inf, as transformers does, so a row of a
-  // padding query stays finite.
+  // Which keys each query may see, [B, T, T]: causal, no padding keys, same segment.
   at::Tensor allowed = at::ones({t, t}, at::TensorOptions().dtype(at::kBool).device(device))
                            .tril()
                            .unsqueeze(0)
@@ -242,13 +267,10 @@ at::Tensor Qwen3Model::Impl::Hidden(const at::Tensor& ids, const ForwardOptions&
     at::Tensor seg = options.segment_ids->to(device);
     allowed = allowed & seg.unsqueeze(2).eq(seg.unsqueeze(1));
   }
-  at::Tensor mask = at::zeros({b, 1, t, t}, at::TensorOptions().dtype(at::kFloat).device(device))
-                        .masked_fill(allowed.logical_not().unsqueeze(1),
-                                     std::numeric_limits<float>::lowest());
 
   for (int64_t i = 0; i < c.num_hidden_layers; ++i) {
     at::Tensor h = RmsNorm(x, W(LayerName(i, "input_layernorm.weight")), c.rms_norm_eps);
-    x = x + Attention(i, h, cos, sin, mask);
+    x = x + Attention(i, h, cos, sin, allowed);
     h = RmsNorm(x, W(LayerName(i, "post_attention_layernorm.weight")), c.rms_norm_eps);
     at::Tensor gate = Proj(LayerName(i, "mlp.gate_proj"), h);
     at::Tensor up = Proj(LayerName(i, "mlp.up_proj"), h);
