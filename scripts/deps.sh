@@ -10,6 +10,7 @@ packages=(
   protobuf-compiler libprotobuf-dev
   libgtest-dev libgmock-dev
   libtorch-dev python3-torch   # the model; python3-torch is only the tests' reference
+  libopenblas0-openmp          # libtorch links libblas.so.3: without this, reference BLAS (6x slower)
 )
 
 missing=()
