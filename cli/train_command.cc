@@ -141,6 +141,7 @@ int RunTrain(const TrainFlags& f) {
   std::filesystem::create_directories(f.out, ec);
   if (ec) return Fail(absl::InternalError(base::StrCat("cannot create ", f.out)));
   options.metrics_path = f.out + "/metrics.jsonl";
+  options.tensorboard_dir = f.out + "/tensorboard";
   std::filesystem::remove(options.metrics_path, ec);
 
   std::signal(SIGINT, OnSignal);
@@ -207,7 +208,7 @@ void AddTrainCommand(CLI::App& app, int* exit_code) {
       "Fine-tune a Qwen3 model (LoRA by default, --full for all weights) on a dataset from "
       "`tracemill unroll`, rendered with the model's chat template and trained on assistant "
       "tokens only. Writes OUT/adapter (PEFT) or OUT/model, OUT/metrics.jsonl and "
-      "OUT/train_report.json; Ctrl-C stops after the current step and saves.");
+      "OUT/train_report.json and TensorBoard event files in OUT/tensorboard; Ctrl-C stops after the current step and saves.");
   cmd->add_option("--model", f->model, "Model directory (Hugging Face layout)")->required();
   cmd->add_option("--data", f->data, "Dataset directory from tracemill unroll")->required();
   cmd->add_option("-o,--out", f->out, "Output directory")->required();

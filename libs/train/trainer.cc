@@ -12,6 +12,7 @@
 
 #include "libs/base/status_macros.h"
 #include "libs/base/str_cat.h"
+#include "libs/train/tensorboard.h"
 
 namespace tracemill::train {
 namespace {
@@ -155,12 +156,21 @@ absl::StatusOr<TrainReport> Trainer::Run(const std::vector<Example>& train,
     for (auto& [name, w] : model_->mutable_weights()) params.push_back(w);
   }
   MetricsLog metrics(o.metrics_path);
+  std::unique_ptr<TensorBoardWriter> tensorboard;
+  if (!o.tensorboard_dir.empty()) {
+    TM_ASSIGN_OR_RETURN(tensorboard, TensorBoardWriter::Open(o.tensorboard_dir));
+  }
+  auto scalar = [&](std::string_view tag, double value, int64_t step) -> absl::Status {
+    return tensorboard ? tensorboard->AddScalar(tag, static_cast<float>(value), step)
+                       : absl::OkStatus();
+  };
   try {
     const at::Device device(o.device);
     if (!eval.empty()) {
       TM_ASSIGN_OR_RETURN(double before, EvalLoss(eval));
       report.eval_before = before;
       metrics.Write({{"step", 0}, {"eval_loss", before}});
+      TM_RETURN_IF_ERROR(scalar("eval/loss", before, 0));
     }
     torch::optim::AdamW optimizer(
         params, torch::optim::AdamWOptions(o.lr)
@@ -244,6 +254,11 @@ absl::StatusOr<TrainReport> Trainer::Run(const std::vector<Example>& train,
                                        {"tokens_per_s", stats.tokens_per_s}};
         if (stats.eval_loss) line["eval_loss"] = *stats.eval_loss;
         metrics.Write(line);
+        TM_RETURN_IF_ERROR(scalar("train/loss", stats.loss, step));
+        TM_RETURN_IF_ERROR(scalar("train/lr", lr, step));
+        TM_RETURN_IF_ERROR(scalar("train/grad_norm", grad_norm, step));
+        TM_RETURN_IF_ERROR(scalar("train/tokens_per_s", stats.tokens_per_s, step));
+        if (stats.eval_loss) TM_RETURN_IF_ERROR(scalar("eval/loss", *stats.eval_loss, step));
         report.history.push_back(stats);
         if (on_step) on_step(stats);
         if (stop != nullptr && stop->load()) {

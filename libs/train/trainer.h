@@ -52,6 +52,7 @@ struct TrainOptions {
   uint64_t seed = 42;
   std::string device = "cpu";
   std::string metrics_path;  // JSONL, one line per step and per evaluation; "" = none
+  std::string tensorboard_dir;  // TensorBoard event files (train/*, eval/loss); "" = none
 };
 
 struct StepStats {
