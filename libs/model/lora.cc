@@ -13,6 +13,7 @@
 #include "libs/base/status_macros.h"
 #include "libs/base/str_cat.h"
 #include "libs/model/safetensors.h"
+#include "libs/model/torch_dtype.h"
 
 namespace tracemill::model {
 namespace {
@@ -149,15 +150,8 @@ absl::StatusOr<std::unique_ptr<LoraAdapters>> LoraAdapters::LoadPeft(
         return absl::InvalidArgumentError(base::StrCat(weights_path, ": \"", name,
                                                        "\" has the wrong shape for r=", config.r));
       }
-      at::ScalarType type;
-      switch (info->dtype) {
-        case DType::kF32: type = at::kFloat; break;
-        case DType::kBF16: type = at::kBFloat16; break;
-        case DType::kF16: type = at::kHalf; break;
-        default:
-          return absl::InvalidArgumentError(
-              base::StrCat(weights_path, ": \"", name, "\" is not a float tensor"));
-      }
+      TM_ASSIGN_OR_RETURN(at::ScalarType type,
+                          TorchFloatType(info->dtype, base::StrCat(weights_path, ": \"", name, "\"")));
       std::string_view bytes = file->Data(*info);
       at::Tensor t = at::from_blob(const_cast<char*>(bytes.data()), want, at::TensorOptions().dtype(type))
                          .to(at::Device(device), at::kFloat, false, /*copy=*/true);

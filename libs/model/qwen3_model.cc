@@ -16,6 +16,7 @@
 #include "libs/base/status_macros.h"
 #include "libs/base/str_cat.h"
 #include "libs/model/safetensors.h"
+#include "libs/model/torch_dtype.h"
 
 namespace tracemill::model {
 namespace {
@@ -30,23 +31,6 @@ at::ScalarType ScalarTypeOf(WeightDType dtype) {
       break;
   }
   return at::kFloat;
-}
-
-absl::StatusOr<at::ScalarType> ScalarTypeOf(DType dtype, std::string_view name) {
-  switch (dtype) {
-    case DType::kF32:
-      return at::kFloat;
-    case DType::kBF16:
-      return at::kBFloat16;
-    case DType::kF16:
-      return at::kHalf;
-    case DType::kF64:
-      return at::kDouble;
-    default:
-      return absl::InvalidArgumentError(
-          base::StrCat("tensor \"", name, "\": dtype ", DTypeName(dtype),
-                       " is not a floating-point weight type"));
-  }
 }
 
 DType FileDType(WeightDType dtype) {
@@ -390,7 +374,8 @@ absl::StatusOr<std::unique_ptr<Qwen3Model>> Qwen3Model::Load(const std::string& 
                                                      "\" has shape [", got, "], config.json says [",
                                                      want, "]"));
     }
-    TM_ASSIGN_OR_RETURN(at::ScalarType type, ScalarTypeOf(info->dtype, name));
+    TM_ASSIGN_OR_RETURN(at::ScalarType type,
+                        TorchFloatType(info->dtype, base::StrCat("tensor \"", name, "\"")));
     std::string_view bytes = holder->Data(*info);
     try {
       // from_blob views the mapping; the copy to the target dtype/device owns its data.
