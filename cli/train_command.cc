@@ -57,6 +57,8 @@ struct TrainFlags {
   int threads = 0;
   std::string device = "cpu";
   bool merge = false;
+  int64_t checkpoint_every = 0;
+  bool resume = false;
   bool quiet = false;
 };
 
@@ -142,7 +144,10 @@ int RunTrain(const TrainFlags& f) {
   if (ec) return Fail(absl::InternalError(base::StrCat("cannot create ", f.out)));
   options.metrics_path = f.out + "/metrics.jsonl";
   options.tensorboard_dir = f.out + "/tensorboard";
-  std::filesystem::remove(options.metrics_path, ec);
+  options.checkpoint_dir = f.out + "/checkpoint";
+  options.checkpoint_every = f.checkpoint_every;
+  options.resume = f.resume;
+  if (!f.resume) std::filesystem::remove(options.metrics_path, ec);
 
   std::signal(SIGINT, OnSignal);
   base::ProgressBar bar("train", 0, base::ProgressBar::Unit::kCount, !f.quiet);
@@ -208,7 +213,8 @@ void AddTrainCommand(CLI::App& app, int* exit_code) {
       "Fine-tune a Qwen3 model (LoRA by default, --full for all weights) on a dataset from "
       "`tracemill unroll`, rendered with the model's chat template and trained on assistant "
       "tokens only. Writes OUT/adapter (PEFT) or OUT/model, OUT/metrics.jsonl and "
-      "OUT/train_report.json and TensorBoard event files in OUT/tensorboard; Ctrl-C stops after the current step and saves.");
+      "OUT/train_report.json and TensorBoard event files in OUT/tensorboard; Ctrl-C stops "
+      "after the current step and writes OUT/checkpoint for --resume.");
   cmd->add_option("--model", f->model, "Model directory (Hugging Face layout)")->required();
   cmd->add_option("--data", f->data, "Dataset directory from tracemill unroll")->required();
   cmd->add_option("-o,--out", f->out, "Output directory")->required();
@@ -245,6 +251,10 @@ void AddTrainCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--threads", f->threads, "CPU threads (0: libtorch's default)");
   cmd->add_option("--device", f->device, "cpu or cuda[:N]")->capture_default_str();
   cmd->add_flag("--merge", f->merge, "Also write OUT/merged: base + adapter, bf16");
+  cmd->add_option("--checkpoint-every", f->checkpoint_every,
+                  "Write OUT/checkpoint every N steps (Ctrl-C always writes one)");
+  cmd->add_flag("--resume", f->resume,
+                "Continue from OUT/checkpoint with the same flags (bit-for-bit on CPU)");
   cmd->add_flag("-q,--quiet", f->quiet, "No progress bars");
   cmd->callback([f, exit_code] { *exit_code = RunTrain(*f); });
 }

@@ -224,6 +224,20 @@ TEST(CliTest, TrainFullAndLoraOnASmallDataset) {
   auto metrics = base::ReadFile(dir + "/full/metrics.jsonl");
   ASSERT_TRUE(metrics.ok());
   EXPECT_EQ(std::count(metrics->begin(), metrics->end(), '\n'), 31);
+  EXPECT_TRUE(std::filesystem::exists(dir + "/full/tensorboard"));
+  // No checkpoint unless asked (or Ctrl-C); --checkpoint-every writes one, --resume
+  // continues from it (4 steps done, 2 more).
+  EXPECT_FALSE(std::filesystem::exists(dir + "/full/checkpoint/checkpoint.pt"));
+  Result ckpt = RunTracemill("train --model " + dir + "/m --data " + dir + "/ds --out " + dir +
+                             "/ck --full --lr 2e-3 --max-steps 4 --checkpoint-every 2 -q");
+  ASSERT_EQ(ckpt.code, 0) << ckpt.output;
+  EXPECT_TRUE(std::filesystem::exists(dir + "/ck/checkpoint/checkpoint.pt"));
+  Result resumed = RunTracemill("train --model " + dir + "/m --data " + dir + "/ds --out " + dir +
+                                "/ck --full --lr 2e-3 --max-steps 6 --resume -q");
+  ASSERT_EQ(resumed.code, 0) << resumed.output;
+  auto resumed_report = base::ParseJson(*base::ReadFile(dir + "/ck/train_report.json"), "r");
+  ASSERT_TRUE(resumed_report.ok());
+  EXPECT_EQ((*resumed_report)["steps"], 6);
 
   Result lora = RunTracemill("train --model " + dir + "/m --data " + dir + "/ds --out " + dir +
                              "/lora --lora-r 4 --max-steps 3 --merge -q");

@@ -6,7 +6,9 @@
 #include <chrono>
 #include <fstream>
 #include <numeric>
+#include <filesystem>
 #include <random>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -100,6 +102,87 @@ class MetricsLog {
   std::ofstream out_;
 };
 
+// What a checkpoint holds beside tensors and the optimizer.
+struct Position {
+  int64_t step = 0;
+  int64_t epoch = 0;
+  int64_t first = 0;         // next micro-batch index within the epoch
+  std::string epoch_rng;     // the shuffling RNG as it was before this epoch's shuffle
+};
+
+std::string CheckpointPath(const std::string& dir) { return dir + "/checkpoint.pt"; }
+
+absl::Status SaveCheckpoint(const std::string& dir, const std::vector<at::Tensor>& params,
+                            torch::optim::Optimizer& optimizer, const Position& pos) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return absl::InternalError(base::StrCat("cannot create ", dir, ": ", ec.message()));
+  torch::serialize::OutputArchive archive;
+  for (size_t i = 0; i < params.size(); ++i) {
+    archive.write(base::StrCat("param_", i), params[i].detach().cpu());
+  }
+  torch::serialize::OutputArchive opt;
+  optimizer.save(opt);
+  archive.write("optimizer", opt);
+  archive.write("step", torch::tensor(pos.step, torch::kLong));
+  archive.write("epoch", torch::tensor(pos.epoch, torch::kLong));
+  archive.write("first", torch::tensor(pos.first, torch::kLong));
+  at::Tensor rng = torch::from_blob(const_cast<char*>(pos.epoch_rng.data()),
+                                    {static_cast<int64_t>(pos.epoch_rng.size())}, torch::kUInt8)
+                       .clone();
+  archive.write("epoch_rng", rng);
+  archive.write("torch_rng", at::detail::getDefaultCPUGenerator().get_state());
+  const std::string path = CheckpointPath(dir);
+  archive.save_to(path + ".tmp");
+  std::filesystem::rename(path + ".tmp", path, ec);
+  if (ec) return absl::InternalError(base::StrCat("cannot write ", path, ": ", ec.message()));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Position> LoadCheckpoint(const std::string& dir, const std::vector<at::Tensor>& params,
+                                        torch::optim::Optimizer& optimizer) {
+  const std::string path = CheckpointPath(dir);
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    return absl::NotFoundError(base::StrCat("no checkpoint to resume from: ", path));
+  }
+  torch::serialize::InputArchive archive;
+  archive.load_from(path);
+  at::NoGradGuard no_grad;
+  for (size_t i = 0; i < params.size(); ++i) {
+    at::Tensor t;
+    if (!archive.try_read(base::StrCat("param_", i), t) || !t.sizes().equals(params[i].sizes())) {
+      return absl::InvalidArgumentError(base::StrCat(
+          path, ": tensor ", i, " is missing or has another shape (another model or LoRA config?)"));
+    }
+    params[i].copy_(t);
+  }
+  torch::serialize::InputArchive opt;
+  archive.read("optimizer", opt);
+  optimizer.load(opt);
+  // Each read needs a fresh tensor: reading into one that holds an archive's storage fails.
+  auto read = [&archive](const char* key) {
+    at::Tensor t;
+    archive.read(key, t);
+    return t;
+  };
+  Position pos;
+  pos.step = read("step").item<int64_t>();
+  pos.epoch = read("epoch").item<int64_t>();
+  pos.first = read("first").item<int64_t>();
+  at::Tensor rng = read("epoch_rng").contiguous();
+  pos.epoch_rng.assign(static_cast<const char*>(rng.data_ptr()), rng.numel());
+  at::Generator generator = at::detail::getDefaultCPUGenerator();
+  generator.set_state(read("torch_rng"));
+  return pos;
+}
+
+std::string RngState(const std::mt19937_64& rng) {
+  std::ostringstream out;
+  out << rng;
+  return out.str();
+}
+
 }  // namespace
 
 Trainer::Trainer(model::Qwen3Model* model, TrainOptions options)
@@ -186,15 +269,30 @@ absl::StatusOr<TrainReport> Trainer::Run(const std::vector<Example>& train,
     const int64_t per_epoch_steps = (per_epoch_batches + o.grad_accum - 1) / o.grad_accum;
     const int64_t total_steps = o.max_steps > 0 ? o.max_steps : per_epoch_steps * o.epochs;
 
-    const auto start = std::chrono::steady_clock::now();
     int64_t step = 0;
+    int64_t start_epoch = 0;
+    size_t start_first = 0;
+    if (o.resume) {
+      TM_ASSIGN_OR_RETURN(Position pos, LoadCheckpoint(o.checkpoint_dir, params, optimizer));
+      step = report.resumed_from = pos.step;
+      start_epoch = pos.epoch;
+      start_first = static_cast<size_t>(pos.first);
+      std::istringstream in(pos.epoch_rng);
+      in >> rng;
+    }
+    const auto start = std::chrono::steady_clock::now();
     int64_t tokens_total = 0;
-    for (int64_t epoch = 0; step < total_steps; ++epoch) {
+    Position position;
+    for (int64_t epoch = start_epoch; step < total_steps; ++epoch) {
+      position.epoch = epoch;
+      position.epoch_rng = RngState(rng);
       order = usable;
       std::shuffle(order.begin(), order.end(), rng);
       std::vector<Batch> batches = EpochBatches(train, order, o);
-      for (size_t first = 0; first < batches.size() && step < total_steps;
+      const size_t skip = epoch == start_epoch ? start_first : 0;
+      for (size_t first = skip; first < batches.size() && step < total_steps;
            first += static_cast<size_t>(o.grad_accum)) {
+        position.first = static_cast<int64_t>(first + static_cast<size_t>(o.grad_accum));
         const size_t last = std::min(batches.size(), first + static_cast<size_t>(o.grad_accum));
         int64_t targets = 0, tokens = 0;
         for (size_t i = first; i < last; ++i) {
@@ -261,7 +359,13 @@ absl::StatusOr<TrainReport> Trainer::Run(const std::vector<Example>& train,
         if (stats.eval_loss) TM_RETURN_IF_ERROR(scalar("eval/loss", *stats.eval_loss, step));
         report.history.push_back(stats);
         if (on_step) on_step(stats);
-        if (stop != nullptr && stop->load()) {
+        const bool stopping = stop != nullptr && stop->load();
+        if (!o.checkpoint_dir.empty() &&
+            ((o.checkpoint_every > 0 && step % o.checkpoint_every == 0) || stopping)) {
+          position.step = step;
+          TM_RETURN_IF_ERROR(SaveCheckpoint(o.checkpoint_dir, params, optimizer, position));
+        }
+        if (stopping) {
           report.stopped = true;
           break;
         }

@@ -53,6 +53,13 @@ struct TrainOptions {
   std::string device = "cpu";
   std::string metrics_path;  // JSONL, one line per step and per evaluation; "" = none
   std::string tensorboard_dir;  // TensorBoard event files (train/*, eval/loss); "" = none
+  // Checkpoints (trainable tensors, optimizer state, step, data position, RNG states) in
+  // checkpoint_dir/checkpoint.pt every checkpoint_every steps (0: never on schedule), and
+  // always when *stop ends the run. With resume, Run continues from that file; on CPU the
+  // result is bit-for-bit the same as an uninterrupted run with the same options.
+  std::string checkpoint_dir;
+  int64_t checkpoint_every = 0;
+  bool resume = false;
 };
 
 struct StepStats {
@@ -71,6 +78,7 @@ struct StepStats {
 
 struct TrainReport {
   int64_t steps = 0;
+  int64_t resumed_from = 0;  // the step a resumed run started after
   int64_t examples = 0;
   int64_t skipped_too_long = 0;
   int64_t eval_skipped_too_long = 0;
