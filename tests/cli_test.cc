@@ -11,30 +11,13 @@
 #include "libs/base/file_io.h"
 #include "libs/base/json.h"
 #include "libs/base/test_util.h"
+#include "tests/run_tracemill.h"
 
 namespace tracemill {
 namespace {
 
 const std::string kBinary = std::string(TRACEMILL_BINARY_DIR) + "/cli/tracemill";
 const std::string kSource = TRACEMILL_SOURCE_DIR;
-
-struct Result {
-  int code;
-  std::string output;
-};
-
-Result RunTracemill(const std::string& args) {
-  std::string cmd = kBinary + " " + args + " 2>&1";
-  Result r{-1, ""};
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) r.output.append(buf, n);
-  int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
 
 TEST(CliTest, EveryCommandHasHelp) {
   for (const char* cmd : {"", "curate ", "unroll ", "tokenize "
