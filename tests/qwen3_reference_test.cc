@@ -27,9 +27,10 @@ absl::Status AddTensor(SafetensorsWriter* w, const std::string& name, const at::
 }
 
 TEST(Qwen3ReferenceTest, LogitsMatchAnIndependentPyTorchForward) {
-  if (std::system("/usr/bin/python3 -c 'import torch' 2>/dev/null") != 0) {
-    GTEST_SKIP() << "Debian's python3-torch is not installed (scripts/deps.sh installs it)";
-  }
+  // The test command installs python3-torch (scripts/deps.sh); without it this must fail,
+  // not pass silently.
+  ASSERT_EQ(std::system("/usr/bin/python3 -c 'import torch' 2>/dev/null"), 0)
+      << "Debian's python3-torch is not installed: run scripts/deps.sh";
   Qwen3Config c = *Qwen3Preset("tiny");
   c.vocab_size = 512;
   c.num_hidden_layers = 3;
