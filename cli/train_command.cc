@@ -56,6 +56,9 @@ struct TrainFlags {
   uint64_t seed = 42;
   int threads = 0;
   std::string device = "cpu";
+  std::string dtype = "auto";
+  std::string optimizer = "adamw";
+  bool gradient_checkpointing = false;
   bool merge = false;
   int64_t checkpoint_every = 0;
   bool resume = false;
@@ -106,8 +109,20 @@ int RunTrain(const TrainFlags& f) {
     return Fail(absl::InvalidArgumentError("no training example to train on"));
   }
 
+  auto optimizer = train::ParseOptimizerKind(f.optimizer);
+  if (!optimizer.ok()) return Fail(optimizer.status());
+  // The frozen base of a LoRA run is bf16 on CUDA by default; trained weights (a full
+  // fine-tune) stay fp32, and so do the adapters (PEFT's autocast_adapter_dtype).
+  const bool cuda = f.device.rfind("cuda", 0) == 0;
+  std::string dtype = f.dtype;
+  if (dtype == "auto") dtype = cuda && !f.full ? "bfloat16" : "float32";
+  if (dtype == "bfloat16" && f.full) {
+    return Fail(absl::InvalidArgumentError(
+        "--full trains fp32 weights; use --dtype float32 (or LoRA for a bf16 base)"));
+  }
   model::LoadOptions load;
   load.device = f.device;
+  load.dtype = dtype == "bfloat16" ? model::WeightDType::kBFloat16 : model::WeightDType::kFloat32;
   auto model = model::Qwen3Model::Load(f.model, load);
   if (!model.ok()) return Fail(model.status());
   std::shared_ptr<const model::LoraAdapters> lora;
@@ -139,6 +154,8 @@ int RunTrain(const TrainFlags& f) {
   options.eval_every = f.eval_every;
   options.seed = f.seed;
   options.device = f.device;
+  options.optimizer = *optimizer;
+  options.gradient_checkpointing = f.gradient_checkpointing;
   std::error_code ec;
   std::filesystem::create_directories(f.out, ec);
   if (ec) return Fail(absl::InternalError(base::StrCat("cannot create ", f.out)));
@@ -188,7 +205,11 @@ int RunTrain(const TrainFlags& f) {
                   {"last_loss", report->last_loss},
                   {"tokens_per_s", report->tokens_per_s},
                   {"stopped", report->stopped},
-                  {"mode", lora ? "lora" : "full"}};
+                  {"mode", lora ? "lora" : "full"},
+                  {"dtype", dtype},
+                  {"optimizer", f.optimizer},
+                  {"optimizer_state_bytes", report->optimizer_state_bytes},
+                  {"gradient_checkpointing", f.gradient_checkpointing}};
   if (report->eval_before) summary["eval_loss_before"] = *report->eval_before;
   if (report->eval_after) summary["eval_loss_after"] = *report->eval_after;
   absl::Status written =
@@ -250,6 +271,19 @@ void AddTrainCommand(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   cmd->add_option("--threads", f->threads, "CPU threads (0: libtorch's default)");
   cmd->add_option("--device", f->device, "cpu or cuda[:N]")->capture_default_str();
+  cmd->add_option("--dtype", f->dtype,
+                  "Base weights: auto (bfloat16 for LoRA on CUDA, else float32), float32 or "
+                  "bfloat16")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "float32", "bfloat16"}));
+  cmd->add_option("--optimizer", f->optimizer,
+                  "adamw (fp32 state) or adamw8bit (bitsandbytes' block-wise 8-bit state, "
+                  "about a quarter of the memory)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"adamw", "adamw8bit"}));
+  cmd->add_flag("--gradient-checkpointing", f->gradient_checkpointing,
+                "Recompute each layer in backward: much less activation memory for long rows, "
+                "about a third more compute");
   cmd->add_flag("--merge", f->merge, "Also write OUT/merged: base + adapter, bf16");
   cmd->add_option("--checkpoint-every", f->checkpoint_every,
                   "Write OUT/checkpoint every N steps (Ctrl-C always writes one)");

@@ -228,6 +228,25 @@ TEST(CliTest, TrainFullAndLoraOnASmallDataset) {
   EXPECT_TRUE(std::filesystem::exists(dir + "/lora/adapter/adapter_config.json"));
   EXPECT_TRUE(std::filesystem::exists(dir + "/lora/adapter/adapter_model.safetensors"));
   EXPECT_TRUE(std::filesystem::exists(dir + "/lora/merged/model.safetensors"));
+  // The memory savers together: a bf16 base, 8-bit AdamW, gradient checkpointing.
+  Result lean = RunTracemill("train --model " + dir + "/m --data " + dir + "/ds --out " + dir +
+                             "/lean --lora-r 8 --lr 5e-3 --epochs 2 --batch-size 4 --dtype "
+                             "bfloat16 --optimizer adamw8bit --gradient-checkpointing -q");
+  ASSERT_EQ(lean.code, 0) << lean.output;
+  auto lean_report = base::ParseJson(*base::ReadFile(dir + "/lean/train_report.json"), "r");
+  ASSERT_TRUE(lean_report.ok());
+  EXPECT_EQ((*lean_report)["dtype"], "bfloat16");
+  EXPECT_EQ((*lean_report)["optimizer"], "adamw8bit");
+  EXPECT_EQ((*lean_report)["gradient_checkpointing"], true);
+  EXPECT_GT((*lean_report)["optimizer_state_bytes"].get<int64_t>(), 0);
+  EXPECT_LT((*lean_report)["eval_loss_after"].get<double>(),
+            (*lean_report)["eval_loss_before"].get<double>() - 0.5)
+      << *lean_report;
+  Result bf16_full = RunTracemill("train --model " + dir + "/m --data " + dir + "/ds --out " +
+                                  dir + "/bf --full --dtype bfloat16 -q");
+  EXPECT_EQ(bf16_full.code, 1);
+  EXPECT_NE(bf16_full.output.find("--full trains fp32 weights"), std::string::npos)
+      << bf16_full.output;
   // Rows over --max-seq-len are reported, not cut.
   Result too_long = RunTracemill("train --model " + dir + "/m --data " + dir + "/ds --out " +
                                  dir + "/x --max-seq-len 8 --max-steps 1 -q");

@@ -82,6 +82,50 @@ TEST(LoraTest, OnlyAdaptersGetGradients) {
   for (const auto& [name, w] : model->weights()) EXPECT_FALSE(w.grad().defined()) << name;
 }
 
+// Gradient checkpointing recomputes each layer in backward, with the same dropout masks:
+// the gradients (LoRA with dropout, and a full fine-tune) are those without it.
+TEST(LoraTest, GradientCheckpointingGivesTheSameGradients) {
+  for (bool full : {false, true}) {
+    std::vector<std::vector<at::Tensor>> grads;
+    for (bool checkpoint : {false, true}) {
+      torch::manual_seed(3);
+      auto model = Tiny();
+      std::vector<at::Tensor> params;
+      if (full) {
+        model->SetBaseTrainable(true);
+        for (auto& [name, w] : model->mutable_weights()) params.push_back(w);
+      } else {
+        LoraConfig config;
+        config.dropout = 0.3;
+        auto lora = LoraAdapters::Create(config, model->LinearModules(), 7);
+        ASSERT_TRUE(lora.ok());
+        Perturb(**lora);
+        params = (*lora)->Parameters();
+        model->SetLora(std::move(*lora));
+        model->SetBaseTrainable(false);
+      }
+      model->SetTraining(true);
+      model->SetGradientCheckpointing(checkpoint);
+      at::Tensor ids = torch::randint(0, 300, {2, 9}, torch::kLong);
+      at::Tensor mask = torch::ones({2, 9}, torch::kLong);
+      mask.index_put_({1, torch::indexing::Slice(6, torch::indexing::None)}, 0);
+      at::Tensor logits = model->Forward(ids, {.attention_mask = &mask});
+      (logits * torch::randn_like(logits)).sum().backward();
+      std::vector<at::Tensor> g;
+      for (const at::Tensor& p : params) {
+        ASSERT_TRUE(p.grad().defined());
+        g.push_back(p.grad().clone());
+      }
+      grads.push_back(g);
+    }
+    ASSERT_EQ(grads[0].size(), grads[1].size());
+    for (size_t i = 0; i < grads[0].size(); ++i) {
+      EXPECT_TRUE(torch::allclose(grads[0][i], grads[1][i], 1e-5, 1e-7))
+          << (full ? "full" : "lora") << " tensor " << i;
+    }
+  }
+}
+
 TEST(LoraTest, PeftSaveLoadAndMergeReproduceTheLogits) {
   auto model = Tiny(2);
   LoraConfig config;

@@ -161,6 +161,7 @@ struct Qwen3Model::Impl {
   std::map<std::string, at::Tensor> weights;
   std::shared_ptr<const LoraAdapters> lora;
   bool training = false;
+  bool gradient_checkpointing = false;
 
   const at::Tensor& W(const std::string& name) const { return weights.at(name); }
   // A projection: `module` is its path without ".weight".
@@ -174,8 +175,62 @@ struct Qwen3Model::Impl {
 
   at::Tensor Attention(int64_t layer, const at::Tensor& h, const at::Tensor& cos,
                        const at::Tensor& sin, const at::Tensor& allowed) const;
+  // One decoder layer: x + Attn(RMSNorm(x)), then + MLP(RMSNorm(·)).
+  at::Tensor Layer(int64_t layer, const at::Tensor& x, const at::Tensor& cos,
+                   const at::Tensor& sin, const at::Tensor& allowed) const;
   at::Tensor Hidden(const at::Tensor& ids, const ForwardOptions& options) const;
+
+  struct CheckpointedLayer;
 };
+
+// A decoder layer under gradient checkpointing: forward runs without recording and
+// keeps the layer's inputs (and the RNG state, for dropout); backward runs the layer
+// again with recording, from the same RNG state, and back-propagates through it, which
+// accumulates the layer's parameter gradients and returns the input's.
+struct Qwen3Model::Impl::CheckpointedLayer
+    : public torch::autograd::Function<CheckpointedLayer> {
+  static torch::autograd::variable_list forward(torch::autograd::AutogradContext* ctx,
+                                                const at::Tensor& x, const at::Tensor& cos,
+                                                const at::Tensor& sin, const at::Tensor& allowed,
+                                                const Impl* impl, int64_t layer) {
+    ctx->save_for_backward({x, cos, sin, allowed});
+    ctx->saved_data["impl"] = reinterpret_cast<int64_t>(impl);
+    ctx->saved_data["layer"] = layer;
+    at::Generator generator = at::globalContext().defaultGenerator(x.device());
+    ctx->saved_data["rng"] = generator.get_state();
+    return {impl->Layer(layer, x, cos, sin, allowed)};
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grad) {
+    const auto* impl = reinterpret_cast<const Impl*>(ctx->saved_data["impl"].toInt());
+    const int64_t layer = ctx->saved_data["layer"].toInt();
+    torch::autograd::variable_list saved = ctx->get_saved_variables();
+    at::Tensor x = saved[0].detach().requires_grad_(true);
+    at::Generator generator = at::globalContext().defaultGenerator(x.device());
+    at::Tensor now = generator.get_state();
+    generator.set_state(ctx->saved_data["rng"].toTensor());
+    at::Tensor out;
+    {
+      at::AutoGradMode recording(true);
+      out = impl->Layer(layer, x, saved[1], saved[2], saved[3]);
+    }
+    generator.set_state(now);
+    torch::autograd::backward({out}, {grad[0]});
+    return {x.grad(), at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor()};
+  }
+};
+
+at::Tensor Qwen3Model::Impl::Layer(int64_t layer, const at::Tensor& x, const at::Tensor& cos,
+                                   const at::Tensor& sin, const at::Tensor& allowed) const {
+  const double eps = config.rms_norm_eps;
+  at::Tensor h = RmsNorm(x, W(LayerName(layer, "input_layernorm.weight")), eps);
+  at::Tensor y = x + Attention(layer, h, cos, sin, allowed);
+  h = RmsNorm(y, W(LayerName(layer, "post_attention_layernorm.weight")), eps);
+  at::Tensor gate = Proj(LayerName(layer, "mlp.gate_proj"), h);
+  at::Tensor up = Proj(LayerName(layer, "mlp.up_proj"), h);
+  return y + Proj(LayerName(layer, "mlp.down_proj"), at::silu(gate) * up);
+}
 
 at::Tensor Qwen3Model::Impl::Attention(int64_t layer, const at::Tensor& h, const at::Tensor& cos,
                                        const at::Tensor& sin, const at::Tensor& allowed) const {
@@ -252,13 +307,13 @@ at::Tensor Qwen3Model::Impl::Hidden(const at::Tensor& ids, const ForwardOptions&
     allowed = allowed & seg.unsqueeze(2).eq(seg.unsqueeze(1));
   }
 
+  const bool checkpoint = gradient_checkpointing && at::GradMode::is_enabled();
+  // With a frozen embedding nothing before the first layer records gradients; the
+  // checkpointed layers need an input that does, or backward would never reach them.
+  if (checkpoint && !x.requires_grad()) x = x.detach().requires_grad_(true);
   for (int64_t i = 0; i < c.num_hidden_layers; ++i) {
-    at::Tensor h = RmsNorm(x, W(LayerName(i, "input_layernorm.weight")), c.rms_norm_eps);
-    x = x + Attention(i, h, cos, sin, allowed);
-    h = RmsNorm(x, W(LayerName(i, "post_attention_layernorm.weight")), c.rms_norm_eps);
-    at::Tensor gate = Proj(LayerName(i, "mlp.gate_proj"), h);
-    at::Tensor up = Proj(LayerName(i, "mlp.up_proj"), h);
-    x = x + Proj(LayerName(i, "mlp.down_proj"), at::silu(gate) * up);
+    x = checkpoint ? CheckpointedLayer::apply(x, cos, sin, allowed, this, i)[0]
+                   : Layer(i, x, cos, sin, allowed);
   }
   return RmsNorm(x, W("model.norm.weight"), c.rms_norm_eps);
 }
@@ -285,6 +340,7 @@ std::vector<LinearModule> Qwen3LinearModules(const Qwen3Config& config) {
 void Qwen3Model::SetLora(std::shared_ptr<const LoraAdapters> lora) { impl_->lora = std::move(lora); }
 const LoraAdapters* Qwen3Model::lora() const { return impl_->lora.get(); }
 void Qwen3Model::SetTraining(bool training) { impl_->training = training; }
+void Qwen3Model::SetGradientCheckpointing(bool on) { impl_->gradient_checkpointing = on; }
 
 void Qwen3Model::SetBaseTrainable(bool trainable) {
   for (auto& [name, w] : impl_->weights) w.set_requires_grad(trainable);
@@ -312,6 +368,8 @@ at::Tensor Qwen3Model::Hidden(const at::Tensor& input_ids, const ForwardOptions&
 at::Tensor Qwen3Model::Logits(const at::Tensor& hidden) const {
   return at::linear(hidden, impl_->LmHead()).to(at::kFloat);
 }
+
+const at::Tensor& Qwen3Model::LmHeadWeight() const { return impl_->LmHead(); }
 
 at::Tensor Qwen3Model::Forward(const at::Tensor& input_ids, const ForwardOptions& options) const {
   return Logits(Hidden(input_ids, options));

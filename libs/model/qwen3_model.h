@@ -80,6 +80,8 @@ class Qwen3Model {
   at::Tensor Hidden(const at::Tensor& input_ids, const ForwardOptions& options = {}) const;
   // Hidden states → logits, fp32.
   at::Tensor Logits(const at::Tensor& hidden) const;
+  // The lm_head weight [vocab, H] (the embedding when tied).
+  const at::Tensor& LmHeadWeight() const;
 
   const Qwen3Config& config() const;
 
@@ -94,6 +96,11 @@ class Qwen3Model {
   absl::Status MergeLora();
   // Training mode turns on LoRA dropout.
   void SetTraining(bool training);
+  // Gradient checkpointing: when gradients are being recorded, each decoder layer keeps
+  // only its input and recomputes its activations during backward (with the same
+  // dropout masks), so activation memory grows with layers × [B, T, H] instead of the
+  // full per-layer set. Gradients are unchanged.
+  void SetGradientCheckpointing(bool on);
   // Freezes (false) or unfreezes (true, full fine-tune) the base weights.
   void SetBaseTrainable(bool trainable);
 

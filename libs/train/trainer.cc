@@ -14,6 +14,7 @@
 
 #include "libs/base/status_macros.h"
 #include "libs/base/str_cat.h"
+#include "libs/train/loss.h"
 #include "libs/train/tensorboard.h"
 
 namespace tracemill::train {
@@ -44,8 +45,7 @@ at::Tensor LossSum(const model::Qwen3Model& model, const Batch& batch, const at:
   at::Tensor h = hidden.narrow(1, 0, t - 1).index({where});  // [N, H]
   at::Tensor y = next.index({where});
   if (y.numel() == 0) return hidden.sum().to(at::kFloat) * 0.0;  // keeps the graph connected
-  at::Tensor logits = model.Logits(h);  // [N, vocab], fp32
-  return at::cross_entropy_loss(logits, y, /*weight=*/{}, at::Reduction::Sum);
+  return CrossEntropySum(h, model.LmHeadWeight(), y);
 }
 
 // The examples' indices that fit max_seq_len; counts the others.
@@ -113,7 +113,7 @@ struct Position {
 std::string CheckpointPath(const std::string& dir) { return dir + "/checkpoint.pt"; }
 
 absl::Status SaveCheckpoint(const std::string& dir, const std::vector<at::Tensor>& params,
-                            torch::optim::Optimizer& optimizer, const Position& pos) {
+                            const Optimizer& optimizer, OptimizerKind kind, const Position& pos) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return absl::InternalError(base::StrCat("cannot create ", dir, ": ", ec.message()));
@@ -122,8 +122,9 @@ absl::Status SaveCheckpoint(const std::string& dir, const std::vector<at::Tensor
     archive.write(base::StrCat("param_", i), params[i].detach().cpu());
   }
   torch::serialize::OutputArchive opt;
-  optimizer.save(opt);
+  optimizer.Save(opt);
   archive.write("optimizer", opt);
+  archive.write("optimizer_kind", torch::tensor(static_cast<int64_t>(kind), torch::kLong));
   archive.write("step", torch::tensor(pos.step, torch::kLong));
   archive.write("epoch", torch::tensor(pos.epoch, torch::kLong));
   archive.write("first", torch::tensor(pos.first, torch::kLong));
@@ -140,7 +141,7 @@ absl::Status SaveCheckpoint(const std::string& dir, const std::vector<at::Tensor
 }
 
 absl::StatusOr<Position> LoadCheckpoint(const std::string& dir, const std::vector<at::Tensor>& params,
-                                        torch::optim::Optimizer& optimizer) {
+                                        Optimizer& optimizer, OptimizerKind kind) {
   const std::string path = CheckpointPath(dir);
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
@@ -157,15 +158,24 @@ absl::StatusOr<Position> LoadCheckpoint(const std::string& dir, const std::vecto
     }
     params[i].copy_(t);
   }
-  torch::serialize::InputArchive opt;
-  archive.read("optimizer", opt);
-  optimizer.load(opt);
   // Each read needs a fresh tensor: reading into one that holds an archive's storage fails.
   auto read = [&archive](const char* key) {
     at::Tensor t;
     archive.read(key, t);
     return t;
   };
+  at::Tensor saved_kind;
+  const OptimizerKind was = archive.try_read("optimizer_kind", saved_kind)
+                                ? static_cast<OptimizerKind>(saved_kind.item<int64_t>())
+                                : OptimizerKind::kAdamW;
+  if (was != kind) {
+    return absl::InvalidArgumentError(base::StrCat(path, " was written with optimizer ",
+                                                   OptimizerName(was), ", not ",
+                                                   OptimizerName(kind)));
+  }
+  torch::serialize::InputArchive opt;
+  archive.read("optimizer", opt);
+  TM_RETURN_IF_ERROR(optimizer.Load(opt));
   Position pos;
   pos.step = read("step").item<int64_t>();
   pos.epoch = read("epoch").item<int64_t>();
@@ -230,6 +240,7 @@ absl::StatusOr<TrainReport> Trainer::Run(const std::vector<Example>& train,
   report.examples = static_cast<int64_t>(usable.size());
   Fitting(eval, o.max_seq_len, &report.eval_skipped_too_long);
 
+  model_->SetGradientCheckpointing(o.gradient_checkpointing);
   std::vector<at::Tensor> params;
   if (model_->lora() != nullptr) {
     model_->SetBaseTrainable(false);
@@ -255,11 +266,10 @@ absl::StatusOr<TrainReport> Trainer::Run(const std::vector<Example>& train,
       metrics.Write({{"step", 0}, {"eval_loss", before}});
       TM_RETURN_IF_ERROR(scalar("eval/loss", before, 0));
     }
-    torch::optim::AdamW optimizer(
-        params, torch::optim::AdamWOptions(o.lr)
-                    .betas({o.adam_beta1, o.adam_beta2})
-                    .eps(o.adam_eps)
-                    .weight_decay(o.weight_decay));
+    std::unique_ptr<Optimizer> optimizer =
+        MakeOptimizer(o.optimizer, params,
+                      {.beta1 = o.adam_beta1, .beta2 = o.adam_beta2, .eps = o.adam_eps,
+                       .weight_decay = o.weight_decay, .min_8bit_size = o.min_8bit_size});
 
     std::mt19937_64 rng(o.seed);
     torch::manual_seed(o.seed);  // LoRA dropout
@@ -273,7 +283,7 @@ absl::StatusOr<TrainReport> Trainer::Run(const std::vector<Example>& train,
     int64_t start_epoch = 0;
     size_t start_first = 0;
     if (o.resume) {
-      TM_ASSIGN_OR_RETURN(Position pos, LoadCheckpoint(o.checkpoint_dir, params, optimizer));
+      TM_ASSIGN_OR_RETURN(Position pos, LoadCheckpoint(o.checkpoint_dir, params, *optimizer, o.optimizer));
       step = report.resumed_from = pos.step;
       start_epoch = pos.epoch;
       start_first = static_cast<size_t>(pos.first);
@@ -301,7 +311,7 @@ absl::StatusOr<TrainReport> Trainer::Run(const std::vector<Example>& train,
         }
         if (targets == 0) continue;
         model_->SetTraining(true);
-        optimizer.zero_grad();
+        optimizer->ZeroGrad();
         double loss_sum = 0;
         for (size_t i = first; i < last; ++i) {
           at::Tensor loss = LossSum(*model_, batches[i], device);
@@ -318,10 +328,7 @@ absl::StatusOr<TrainReport> Trainer::Run(const std::vector<Example>& train,
           grad_norm = std::sqrt(grad_norm);
         }
         const double lr = LearningRate(o.schedule, o.lr, step, o.warmup_steps, total_steps);
-        for (auto& group : optimizer.param_groups()) {
-          static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
-        }
-        optimizer.step();
+        optimizer->Step(lr);
         ++step;
         tokens_total += tokens;
 
@@ -363,7 +370,7 @@ absl::StatusOr<TrainReport> Trainer::Run(const std::vector<Example>& train,
         if (!o.checkpoint_dir.empty() &&
             ((o.checkpoint_every > 0 && step % o.checkpoint_every == 0) || stopping)) {
           position.step = step;
-          TM_RETURN_IF_ERROR(SaveCheckpoint(o.checkpoint_dir, params, optimizer, position));
+          TM_RETURN_IF_ERROR(SaveCheckpoint(o.checkpoint_dir, params, *optimizer, o.optimizer, position));
         }
         if (stopping) {
           report.stopped = true;
@@ -373,6 +380,7 @@ absl::StatusOr<TrainReport> Trainer::Run(const std::vector<Example>& train,
       if (report.stopped) break;
     }
     report.steps = step;
+    report.optimizer_state_bytes = optimizer->StateBytes();
     report.tokens_per_s = report.history.empty() ? 0 : report.history.back().tokens_per_s;
   } catch (const std::exception& e) {
     return absl::InternalError(base::StrCat("training: ", e.what()));

@@ -9,9 +9,9 @@
 // packed into sequences of max_seq_len), the loss being the cross-entropy of next-token
 // prediction at target tokens only, normalised by the number of target tokens of the
 // whole step (so accumulation equals one big batch); gradient clipping by global norm;
-// AdamW with decoupled weight decay; the learning rate from the schedule. The loss is
-// computed from the hidden states at target positions only, so the [T, vocab] logits
-// of a long row never exist. Examples are shuffled per epoch from `seed`.
+// AdamW with decoupled weight decay (fp32 or 8-bit state, optimizer.h); the learning rate from the schedule. The loss is
+// computed from the hidden states at target positions only, by chunks (loss.h), so the
+// [T, vocab] logits of a long row never exist. Examples are shuffled per epoch from `seed`.
 //
 // Examples longer than max_seq_len are not cut: they are left out and counted in the
 // report (callers should tell the user). Run stops early and cleanly when *stop turns
@@ -29,6 +29,7 @@
 #include "absl/status/statusor.h"
 #include "libs/model/qwen3_model.h"
 #include "libs/train/batch.h"
+#include "libs/train/optimizer.h"
 #include "libs/train/schedule.h"
 
 namespace tracemill::train {
@@ -46,6 +47,9 @@ struct TrainOptions {
   double adam_beta1 = 0.9;
   double adam_beta2 = 0.999;
   double adam_eps = 1e-8;
+  OptimizerKind optimizer = OptimizerKind::kAdamW;
+  int64_t min_8bit_size = 4096;  // adamw8bit: smaller tensors keep fp32 state
+  bool gradient_checkpointing = false;  // Qwen3Model::SetGradientCheckpointing
   bool packing = false;
   int64_t max_seq_len = 32768;
   int64_t eval_every = 0;  // optimizer steps; 0: only before and after
@@ -87,6 +91,7 @@ struct TrainReport {
   std::optional<double> eval_before;
   std::optional<double> eval_after;
   double tokens_per_s = 0;
+  int64_t optimizer_state_bytes = 0;
   bool stopped = false;  // *stop ended it early
   std::vector<StepStats> history;
 };

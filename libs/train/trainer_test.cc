@@ -213,7 +213,11 @@ TEST(TrainerTest, OverLongExamplesAreCountedNotCut) {
 // Stopping at step 3 (a checkpoint is written), then resuming, ends bit-for-bit where an
 // uninterrupted run ends: adapters, optimizer moments, data order across an epoch
 // boundary and LoRA dropout's RNG all continue.
-TEST(TrainerTest, ResumeIsBitForBit) {
+// Both optimizers; the 8-bit one (with every adapter tensor 8-bit) under gradient
+// checkpointing, whose recomputed dropout must not disturb the RNG stream either.
+class ResumeTest : public ::testing::TestWithParam<OptimizerKind> {};
+
+TEST_P(ResumeTest, ResumeIsBitForBit) {
   std::vector<Example> data = LookupTask(12, 5);
   auto make = [] {
     auto model = Tiny(6);
@@ -231,6 +235,9 @@ TEST(TrainerTest, ResumeIsBitForBit) {
   o.max_steps = 8;  // 3 steps an epoch: crosses two epoch boundaries
   o.lr = 5e-3;
   o.warmup_steps = 2;
+  o.optimizer = GetParam();
+  o.gradient_checkpointing = GetParam() == OptimizerKind::kAdamW8bit;
+  o.min_8bit_size = 64;
   auto straight = make();
   auto r0 = Trainer(straight.get(), o).Run(data, {});
   ASSERT_TRUE(r0.ok()) << r0.status();
@@ -258,9 +265,19 @@ TEST(TrainerTest, ResumeIsBitForBit) {
   ASSERT_EQ(a.size(), b.size());
   for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(at::equal(a[i], b[i])) << i;
 
+  // The other optimizer cannot resume this checkpoint.
+  o.optimizer = GetParam() == OptimizerKind::kAdamW ? OptimizerKind::kAdamW8bit
+                                                    : OptimizerKind::kAdamW;
+  auto other = Trainer(make().get(), o).Run(data, {});
+  EXPECT_EQ(other.status().code(), absl::StatusCode::kInvalidArgument) << other.status();
   o.checkpoint_dir = dir + "/none";
   EXPECT_EQ(Trainer(make().get(), o).Run(data, {}).status().code(), absl::StatusCode::kNotFound);
 }
+
+INSTANTIATE_TEST_SUITE_P(Optimizers, ResumeTest,
+                         ::testing::Values(OptimizerKind::kAdamW, OptimizerKind::kAdamW8bit),
+                         [](const auto& info) { return std::string(OptimizerName(info.param)); });
+
 
 TEST(TrainerTest, StopFlagEndsAfterTheCurrentStep) {
   auto model = Tiny();
