@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <mutex>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -189,16 +190,19 @@ struct Qwen3Model::Impl {
 // accumulates the layer's parameter gradients and returns the input's.
 struct Qwen3Model::Impl::CheckpointedLayer
     : public torch::autograd::Function<CheckpointedLayer> {
+  // `allowed` is absent for plain causal attention without padding (see Attention).
   static torch::autograd::variable_list forward(torch::autograd::AutogradContext* ctx,
                                                 const at::Tensor& x, const at::Tensor& cos,
-                                                const at::Tensor& sin, const at::Tensor& allowed,
+                                                const at::Tensor& sin,
+                                                const c10::optional<at::Tensor>& allowed,
                                                 const Impl* impl, int64_t layer) {
-    ctx->save_for_backward({x, cos, sin, allowed});
+    ctx->save_for_backward({x, cos, sin});
+    ctx->saved_data["allowed"] = allowed;
     ctx->saved_data["impl"] = reinterpret_cast<int64_t>(impl);
     ctx->saved_data["layer"] = layer;
     at::Generator generator = at::globalContext().defaultGenerator(x.device());
     ctx->saved_data["rng"] = generator.get_state();
-    return {impl->Layer(layer, x, cos, sin, allowed)};
+    return {impl->Layer(layer, x, cos, sin, allowed.has_value() ? *allowed : at::Tensor())};
   }
 
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
@@ -213,7 +217,9 @@ struct Qwen3Model::Impl::CheckpointedLayer
     at::Tensor out;
     {
       at::AutoGradMode recording(true);
-      out = impl->Layer(layer, x, saved[1], saved[2], saved[3]);
+      const c10::IValue& allowed = ctx->saved_data["allowed"];
+      out = impl->Layer(layer, x, saved[1], saved[2],
+                        allowed.isNone() ? at::Tensor() : allowed.toTensor());
     }
     generator.set_state(now);
     torch::autograd::backward({out}, {grad[0]});
@@ -253,13 +259,21 @@ at::Tensor Qwen3Model::Impl::Attention(int64_t layer, const at::Tensor& h, const
   }
   at::Tensor out;
 #if TORCH_VERSION_MAJOR >= 2
-  // The fused kernel (flash / memory-efficient where the device has them). Masked
-  // entries get the dtype's minimum, as transformers does (a padding query stays finite).
-  const double lowest = q.scalar_type() == at::kHalf ? -65504.0
-                                                     : std::numeric_limits<float>::lowest();
-  at::Tensor mask =
-      at::zeros(allowed.sizes(), q.options()).masked_fill(allowed.logical_not(), lowest).unsqueeze(1);
-  out = at::scaled_dot_product_attention(q, k, v, mask);
+  if (!allowed.defined()) {
+    // Plain causal attention: the flash kernel where the device has it.
+    out = at::scaled_dot_product_attention(q, k, v, /*attn_mask=*/{}, /*dropout_p=*/0.0,
+                                           /*is_causal=*/true);
+  } else {
+    // The fused kernel with a mask (memory-efficient where the device has it). Masked
+    // entries get the dtype's minimum, as transformers does (a padding query stays
+    // finite).
+    const double lowest = q.scalar_type() == at::kHalf ? -65504.0
+                                                       : std::numeric_limits<float>::lowest();
+    at::Tensor mask = at::zeros(allowed.sizes(), q.options())
+                          .masked_fill(allowed.logical_not(), lowest)
+                          .unsqueeze(1);
+    out = at::scaled_dot_product_attention(q, k, v, mask);
+  }
 #else
   out = EagerCausalAttention(q, k, v, allowed, 1.0 / std::sqrt(static_cast<double>(d)));
 #endif
@@ -297,14 +311,24 @@ at::Tensor Qwen3Model::Impl::Hidden(const at::Tensor& ids, const ForwardOptions&
   at::Tensor sin = emb.sin().to(dtype).unsqueeze(1);
 
   // Which keys each query may see, [B, T, T]: causal, no padding keys, same segment.
-  at::Tensor allowed = at::ones({t, t}, at::TensorOptions().dtype(at::kBool).device(device))
-                           .tril()
-                           .unsqueeze(0)
-                           .expand({b, t, t});
-  if (token_mask.defined()) allowed = allowed & token_mask.unsqueeze(1);
-  if (options.segment_ids != nullptr) {
-    at::Tensor seg = options.segment_ids->to(device);
-    allowed = allowed & seg.unsqueeze(2).eq(seg.unsqueeze(1));
+  // Left undefined where the fused kernel can do plain causal attention by itself
+  // (libtorch >= 2, no padding, no packed rows).
+  at::Tensor allowed;
+  bool plain_causal = false;
+#if TORCH_VERSION_MAJOR >= 2
+  plain_causal = options.segment_ids == nullptr &&
+                 (!token_mask.defined() || token_mask.all().item<bool>());
+#endif
+  if (!plain_causal) {
+    allowed = at::ones({t, t}, at::TensorOptions().dtype(at::kBool).device(device))
+                  .tril()
+                  .unsqueeze(0)
+                  .expand({b, t, t});
+    if (token_mask.defined()) allowed = allowed & token_mask.unsqueeze(1);
+    if (options.segment_ids != nullptr) {
+      at::Tensor seg = options.segment_ids->to(device);
+      allowed = allowed & seg.unsqueeze(2).eq(seg.unsqueeze(1));
+    }
   }
 
   const bool checkpoint = gradient_checkpointing && at::GradMode::is_enabled();
@@ -312,8 +336,13 @@ at::Tensor Qwen3Model::Impl::Hidden(const at::Tensor& ids, const ForwardOptions&
   // checkpointed layers need an input that does, or backward would never reach them.
   if (checkpoint && !x.requires_grad()) x = x.detach().requires_grad_(true);
   for (int64_t i = 0; i < c.num_hidden_layers; ++i) {
-    x = checkpoint ? CheckpointedLayer::apply(x, cos, sin, allowed, this, i)[0]
-                   : Layer(i, x, cos, sin, allowed);
+    if (checkpoint) {
+      c10::optional<at::Tensor> mask;
+      if (allowed.defined()) mask = allowed;
+      x = CheckpointedLayer::apply(x, cos, sin, mask, this, i)[0];
+    } else {
+      x = Layer(i, x, cos, sin, allowed);
+    }
   }
   return RmsNorm(x, W("model.norm.weight"), c.rms_norm_eps);
 }
@@ -383,11 +412,26 @@ absl::StatusOr<std::unique_ptr<Qwen3Model>> Qwen3Model::RandomInit(const Qwen3Co
   impl->dtype = ScalarTypeOf(options.dtype);
   try {
     impl->device = at::Device(options.device);
-    at::Generator gen = at::detail::createCPUGenerator(seed);
-    for (const auto& [name, shape] : ExpectedWeights(config)) {
-      at::Tensor w = IsNormWeight(name) ? at::ones(shape, at::kFloat)
-                                        : at::normal(0.0, 0.02, shape, gen, at::kFloat);
-      impl->weights[name] = w.to(impl->device, impl->dtype);
+    if (impl->device.is_cpu()) {
+      at::Generator gen = at::detail::createCPUGenerator(seed);
+      for (const auto& [name, shape] : ExpectedWeights(config)) {
+        at::Tensor w = IsNormWeight(name) ? at::ones(shape, at::kFloat)
+                                          : at::normal(0.0, 0.02, shape, gen, at::kFloat);
+        impl->weights[name] = w.to(impl->dtype);
+      }
+    } else {
+      // On an accelerator, drawn there (a 4B model in seconds, not minutes), from the
+      // device's generator seeded with `seed`; the values differ from the CPU ones.
+      at::Generator gen = at::globalContext().defaultGenerator(impl->device);
+      {
+        std::lock_guard<std::mutex> lock(gen.mutex());
+        gen.set_current_seed(seed);
+      }
+      const at::TensorOptions on = at::TensorOptions().dtype(impl->dtype).device(impl->device);
+      for (const auto& [name, shape] : ExpectedWeights(config)) {
+        impl->weights[name] =
+            IsNormWeight(name) ? at::ones(shape, on) : at::empty(shape, on).normal_(0.0, 0.02, gen);
+      }
     }
   } catch (const std::exception& e) {
     return absl::InternalError(base::StrCat("random init: ", e.what()));

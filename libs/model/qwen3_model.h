@@ -62,7 +62,8 @@ class Qwen3Model {
   static absl::StatusOr<std::unique_ptr<Qwen3Model>> Load(const std::string& dir,
                                                           const LoadOptions& options);
   // Random weights as transformers initialises them (normal(0, 0.02), norms 1), from
-  // `seed`.
+  // `seed`: on the CPU generator (the same on every machine), or, for an accelerator
+  // device, drawn on the device itself.
   static absl::StatusOr<std::unique_ptr<Qwen3Model>> RandomInit(const Qwen3Config& config,
                                                                 uint64_t seed,
                                                                 const LoadOptions& options);
