@@ -30,7 +30,7 @@ long PeakRssKb() {
 
 int main(int argc, char** argv) {
   if (argc < 6) {
-    std::fprintf(stderr, "usage: %s PRESET SEQ_LEN BATCH STEPS THREADS\n", argv[0]);
+    std::fprintf(stderr, "usage: %s PRESET SEQ_LEN BATCH STEPS THREADS [lean]\n", argv[0]);
     return 2;
   }
   const std::string preset = argv[1];
@@ -61,6 +61,10 @@ int main(int argc, char** argv) {
   o.max_steps = steps + 1;  // the first step warms up and is not timed
   o.max_seq_len = seq;
   o.lr = 1e-4;
+  if (argc > 6 && std::string(argv[6]) == "lean") {  // the memory savers
+    o.optimizer = tracemill::train::OptimizerKind::kAdamW8bit;
+    o.gradient_checkpointing = true;
+  }
   double warm_s = 0;
   int64_t warm_tokens = 0;
   tracemill::train::Trainer trainer(model->get(), o);

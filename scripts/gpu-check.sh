@@ -78,6 +78,15 @@ if [ "${GPU_CHECK_DIRECT:-0}" = 1 ] || ! build_with_cmake; then
   build_directly
 fi
 echo "built in $(( $(date +%s) - start )) s"
+# Interoperability first (seconds): transformers + PEFT load tracemill's model and adapter.
+if "$python" -c 'import peft, transformers, safetensors' 2>/dev/null; then
+  rm -rf "$build/export"
+  "$build/gpu_check" --export "$build/export" --device cpu --dtype float32 --preset tiny \
+    --steps 0 --long-steps 0 && "$python" bench/gpu/peft_check.py "$build/export" ||
+    echo "peft check FAILED"
+else
+  echo "peft check skipped: transformers, peft or safetensors is not installed for $python"
+fi
 "$build/gpu_check" --preset 4b-shape --device cuda --dtype bfloat16 --steps 20 --seq 4096 \
   --long-steps 3 --long-seq 32768 "$@"
 echo "gpu-check done in $(( $(date +%s) - start )) s"

@@ -5,6 +5,12 @@
 //   gpu_check [--preset 4b-shape] [--device cuda] [--dtype bfloat16] [--steps 20]
 //             [--seq 4096] [--long-steps 3] [--long-seq 32768] [--lora-r 16]
 //             [--optimizer adamw|adamw8bit] [--no-checkpointing] [--peak-tflops 989]
+//             [--export DIR]
+//
+// --export DIR first writes a small random Qwen3 (DIR/model, Hugging Face layout), a PEFT
+// adapter with non-zero weights (DIR/adapter) and tracemill's logits for a padded batch
+// (DIR/cases.safetensors), for bench/gpu/peft_check.py to compare with transformers +
+// PEFT where those are installed.
 //
 // Each phase trains on random tokens, every one a target, one row of `seq` tokens per
 // step; its first step (allocations, kernel selection) is not timed. Model FLOPs per
@@ -27,8 +33,10 @@
 #include <string>
 #include <vector>
 
+#include "libs/base/status_macros.h"
 #include "libs/model/lora.h"
 #include "libs/model/qwen3_model.h"
+#include "libs/model/safetensors.h"
 #include "libs/train/trainer.h"
 
 namespace tracemill {
@@ -46,6 +54,7 @@ struct Flags {
   int64_t lora_r = 16;
   bool checkpointing = true;
   double peak_tflops = 989;  // H200 dense bf16, the data sheet's figure
+  std::string export_dir;
 };
 
 bool ParseFlags(int argc, char** argv, Flags* f) {
@@ -75,6 +84,7 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
     else if (arg == "--long-seq") f->long_seq = std::stoll(value);
     else if (arg == "--lora-r") f->lora_r = std::stoll(value);
     else if (arg == "--peak-tflops") f->peak_tflops = std::stod(value);
+    else if (arg == "--export") f->export_dir = value;
     else {
       std::fprintf(stderr, "gpu_check: unknown flag %s (see the comment at the top of "
                    "bench/gpu/gpu_check.cc)\n", arg.c_str());
@@ -126,7 +136,55 @@ std::vector<train::Example> RandomRows(int64_t rows, int64_t len, int64_t vocab,
   return out;
 }
 
+absl::Status AddTensor(model::SafetensorsWriter* w, const std::string& name, const at::Tensor& t,
+                       model::DType dtype) {
+  at::Tensor c = t.contiguous();
+  std::vector<int64_t> shape(c.sizes().begin(), c.sizes().end());
+  return w->Add(name, dtype, shape,
+                std::string_view(static_cast<const char*>(c.data_ptr()), c.nbytes()));
+}
+
+// A small fp32 model with trained-looking adapters, and its logits, for peft_check.py.
+absl::Status Export(const std::string& dir) {
+  model::Qwen3Config c = *model::Qwen3Preset("tiny");
+  c.vocab_size = 1000;
+  c.tie_word_embeddings = false;
+  TM_ASSIGN_OR_RETURN(auto model, model::Qwen3Model::RandomInit(c, 3, {}));
+  TM_RETURN_IF_ERROR(model->Save(dir + "/model", model::WeightDType::kFloat32));
+  model::LoraConfig config;
+  config.r = 8;
+  config.alpha = 16;
+  config.use_rslora = true;
+  config.target_modules = {"q_proj", "v_proj", "o_proj", "down_proj"};
+  TM_ASSIGN_OR_RETURN(std::unique_ptr<model::LoraAdapters> lora,
+                      model::LoraAdapters::Create(config, model->LinearModules(), 4));
+  {
+    at::NoGradGuard no_grad;
+    at::manual_seed(5);
+    for (const at::Tensor& p : lora->Parameters()) p.add_(at::randn_like(p) * 0.1);
+  }
+  TM_RETURN_IF_ERROR(lora->SavePeft(dir + "/adapter", dir + "/model"));
+  model->SetLora(std::move(lora));
+  at::Tensor ids = at::randint(0, c.vocab_size, {2, 12}, at::kLong);
+  at::Tensor mask = at::ones({2, 12}, at::kLong);
+  mask.narrow(1, 8, 4).select(0, 1).zero_();  // the second row right-padded
+  at::Tensor logits = model->Forward(ids, {.attention_mask = &mask});
+  model::SafetensorsWriter writer;
+  TM_RETURN_IF_ERROR(AddTensor(&writer, "ids", ids, model::DType::kI64));
+  TM_RETURN_IF_ERROR(AddTensor(&writer, "mask", mask, model::DType::kI64));
+  TM_RETURN_IF_ERROR(AddTensor(&writer, "logits", logits, model::DType::kF32));
+  return writer.Write(dir + "/cases.safetensors");
+}
+
 int Run(const Flags& f) {
+  if (!f.export_dir.empty()) {
+    absl::Status exported = Export(f.export_dir);
+    if (!exported.ok()) {
+      std::fprintf(stderr, "gpu_check: export: %s\n", std::string(exported.message()).c_str());
+      return 1;
+    }
+    std::printf("exported a tiny model, a PEFT adapter and logits to %s\n", f.export_dir.c_str());
+  }
   auto config = model::Qwen3Preset(f.preset);
   if (!config.ok()) {
     std::fprintf(stderr, "gpu_check: %s\n", std::string(config.status().message()).c_str());
