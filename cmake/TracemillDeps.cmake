@@ -9,6 +9,8 @@ find_package(simdjson REQUIRED)
 find_package(yaml-cpp REQUIRED)
 find_package(Protobuf REQUIRED)
 find_package(CLI11 REQUIRED)
+# libs/net: HTTP for the LLM client and MCP's HTTP transport, on one event loop.
+find_package(CURL 7.68 REQUIRED)
 
 if(TRACEMILL_BUILD_TESTS)
   find_package(GTest REQUIRED)
