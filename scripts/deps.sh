@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libabsl-dev nlohmann-json3-dev libsimdjson-dev libyaml-cpp-dev libcli11-dev libmimalloc-dev
   libutf8proc-dev libpcre2-dev
-  libasio-dev libcurl4-openssl-dev   # the collector: one event loop, curl's multi interface
+  libcurl4-openssl-dev         # libs/net: HTTP on one event loop (curl's multi interface)
   protobuf-compiler libprotobuf-dev
   libgtest-dev libgmock-dev
   libtorch-dev python3-torch   # the model; python3-torch is only the tests' reference

@@ -358,8 +358,8 @@ Lenient ParseLenient(std::string_view text, const ValueScan& scan) {
   TrimTrailingComma(&dropped);
   for (size_t l = level; l > 0; --l) dropped += scan.closers[l - 1];
   if (auto j = ParseStrict(Normalize(dropped))) {
-    return {std::move(j), base::StrCat("dropped a cut-off last item and closed ", level,
-                                       " bracket(s)")};
+    return {std::move(j),
+            base::StrCat("dropped a cut-off last item and closed ", level, " bracket(s)")};
   }
   return {};
 }
@@ -441,8 +441,8 @@ void ParseJsonBody(std::string_view body, size_t base, BlockResult* r) {
       size_t end = body.find_first_of("{[", pos);
       if (end == npos) end = body.size();
       r->problems.push_back(Problem(
-          base + pos, base::StrCat("ignored text in tool call: ",
-                                   Quote(Trim(body.substr(pos, end - pos))))));
+          base + pos,
+          base::StrCat("ignored text in tool call: ", Quote(Trim(body.substr(pos, end - pos))))));
       if (r->refusal.empty()) r->refusal = "no JSON object";
       pos = end;
       continue;
@@ -452,9 +452,9 @@ void ParseJsonBody(std::string_view body, size_t base, BlockResult* r) {
     if (!parsed.value) {
       const std::string reason =
           scan.too_deep ? base::StrCat("JSON nested deeper than ", kMaxDepth) : "invalid JSON";
-      r->problems.push_back(Problem(
-          base + pos, base::StrCat("ignored ", reason, ": ",
-                                   Quote(body.substr(pos, scan.end - pos)))));
+      r->problems.push_back(
+          Problem(base + pos,
+                  base::StrCat("ignored ", reason, ": ", Quote(body.substr(pos, scan.end - pos)))));
       if (r->refusal.empty()) r->refusal = reason;
     } else {
       if (!parsed.repair.empty()) {
@@ -577,20 +577,20 @@ void ParseXmlBody(std::string_view body, size_t base, BlockResult* r) {
       }
       const size_t key_end = tag_name_end(pos + kParameterOpen.size());
       if (key_end == npos) {
-        const size_t next = std::min({parameter_open.Find(body, pos + 1),
-                                      function_close.Find(body, pos + 1),
-                                      function_open.Find(body, pos + 1)});
+        const size_t next =
+            std::min({parameter_open.Find(body, pos + 1), function_close.Find(body, pos + 1),
+                      function_open.Find(body, pos + 1)});
         ignore(pos, next);
         pos = next;
         continue;
       }
-      const std::string key(Trim(
-          body.substr(pos + kParameterOpen.size(), key_end - pos - kParameterOpen.size())));
+      const std::string key(
+          Trim(body.substr(pos + kParameterOpen.size(), key_end - pos - kParameterOpen.size())));
       const size_t value_pos = key_end + 1;
       const size_t close = parameter_close.Find(body, value_pos);
-      const size_t value_end = std::min({close, parameter_open.Find(body, value_pos),
-                                         function_close.Find(body, value_pos),
-                                         function_open.Find(body, value_pos)});
+      const size_t value_end =
+          std::min({close, parameter_open.Find(body, value_pos),
+                    function_close.Find(body, value_pos), function_open.Find(body, value_pos)});
       const bool value_closed = value_end == close && close < n;
       if (!value_closed) {
         r->problems.push_back(

@@ -48,7 +48,7 @@
 namespace tracemill::llm {
 
 struct HermesToolCall {
-  int index = 0;          // position among the turn's calls, from 0
+  int index = 0;  // position among the turn's calls, from 0
   std::string name;
   std::string arguments;  // compact JSON object text, keys in generated order
 

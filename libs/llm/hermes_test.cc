@@ -41,9 +41,8 @@ TEST(HermesTest, Qwen3Turn) {
   HermesOutput out = ParseHermes(kQwen3Turn);
   EXPECT_EQ(out.reasoning, "I should look at the page.");
   EXPECT_EQ(out.content, "Let me check.");
-  EXPECT_THAT(out.tool_calls,
-              ElementsAre(Call(0, "browser_navigate", R"({"url":"http://x/1"})"),
-                          Call(1, "read_file", R"({"path":"a.txt"})")));
+  EXPECT_THAT(out.tool_calls, ElementsAre(Call(0, "browser_navigate", R"({"url":"http://x/1"})"),
+                                          Call(1, "read_file", R"({"path":"a.txt"})")));
   EXPECT_THAT(out.problems, IsEmpty());
 }
 
@@ -67,15 +66,15 @@ TEST(HermesTest, TextBeforeBetweenAndAfterCallsIsContent) {
 }
 
 TEST(HermesTest, CallInTheMiddleOfALine) {
-  HermesOutput out =
-      ParseHermes("Calling <tool_call>{\"name\":\"a\",\"arguments\":{\"x\":[1,2]}}</tool_call> now");
+  HermesOutput out = ParseHermes(
+      "Calling <tool_call>{\"name\":\"a\",\"arguments\":{\"x\":[1,2]}}</tool_call> now");
   EXPECT_EQ(out.content, "Calling\n\nnow");
   EXPECT_THAT(out.tool_calls, ElementsAre(Call(0, "a", R"({"x":[1,2]})")));
 }
 
 TEST(HermesTest, ExtraClosingBraceIsIgnored) {
-  HermesOutput out = ParseHermes(
-      "<tool_call>\n{\"name\": \"f\", \"arguments\": {\"a\": 1}}}\n</tool_call>");
+  HermesOutput out =
+      ParseHermes("<tool_call>\n{\"name\": \"f\", \"arguments\": {\"a\": 1}}}\n</tool_call>");
   EXPECT_EQ(out.content, "");
   EXPECT_THAT(out.tool_calls, ElementsAre(Call(0, "f", R"({"a":1})")));
   EXPECT_THAT(out.problems, ElementsAre("byte 48: ignored text in tool call: '}'"));
@@ -116,22 +115,21 @@ TEST(HermesTest, MissingClosingBraceIsRepaired) {
   HermesOutput out =
       ParseHermes("<tool_call>\n{\"name\": \"f\", \"arguments\": {\"a\": 1}\n</tool_call>\nok");
   EXPECT_THAT(out.tool_calls, ElementsAre(Call(0, "f", R"({"a":1})")));
-  EXPECT_THAT(out.problems,
-              ElementsAre("byte 12: repaired tool call JSON: closed 1 bracket(s)"));
+  EXPECT_THAT(out.problems, ElementsAre("byte 12: repaired tool call JSON: closed 1 bracket(s)"));
   EXPECT_EQ(out.content, "ok");
 }
 
 TEST(HermesTest, MissingBracesAtTheEndOfTheText) {
   HermesOutput out = ParseHermes("<tool_call>\n{\"name\": \"f\", \"arguments\": {\"a\": [1, 2");
   EXPECT_THAT(out.tool_calls, ElementsAre(Call(0, "f", R"({"a":[1,2]})")));
-  EXPECT_THAT(out.problems,
-              ElementsAre("byte 0: <tool_call> not closed before the end",
-                          "byte 12: repaired tool call JSON: closed 3 bracket(s)"));
+  EXPECT_THAT(out.problems, ElementsAre("byte 0: <tool_call> not closed before the end",
+                                        "byte 12: repaired tool call JSON: closed 3 bracket(s)"));
 }
 
 TEST(HermesTest, CutOffStringIsClosed) {
   HermesOutput out = ParseHermes(
-      "<tool_call>\n{\"name\": \"write\", \"arguments\": {\"path\": \"a.txt\", \"text\": \"hel\\u00");
+      "<tool_call>\n{\"name\": \"write\", \"arguments\": {\"path\": \"a.txt\", \"text\": "
+      "\"hel\\u00");
   EXPECT_THAT(out.tool_calls, ElementsAre(Call(0, "write", R"({"path":"a.txt","text":"hel"})")));
   EXPECT_THAT(out.problems,
               ElementsAre("byte 0: <tool_call> not closed before the end",
@@ -140,8 +138,8 @@ TEST(HermesTest, CutOffStringIsClosed) {
 
 TEST(HermesTest, CutOffMemberIsDropped) {
   for (const char* tail : {"\"b", "\"b\"", "\"b\":", "\"b\": tru", "\"b\": -", "\"b\": 1."}) {
-    HermesOutput out = ParseHermes(
-        std::string("<tool_call>{\"name\": \"f\", \"arguments\": {\"a\": 1, ") + tail);
+    HermesOutput out =
+        ParseHermes(std::string("<tool_call>{\"name\": \"f\", \"arguments\": {\"a\": 1, ") + tail);
     EXPECT_THAT(out.tool_calls, ElementsAre(Call(0, "f", R"({"a":1})"))) << tail;
   }
   HermesOutput out = ParseHermes("<tool_call>{\"name\": \"f\", \"arguments\": {\"b\":[");
@@ -242,8 +240,7 @@ TEST(HermesTest, NotACallIsKeptAsContent) {
 TEST(HermesTest, InvalidJsonIsKeptAsContent) {
   HermesOutput out = ParseHermes("<tool_call>{'name': 'f'}</tool_call>");
   EXPECT_EQ(out.content, "<tool_call>{'name': 'f'}</tool_call>");
-  EXPECT_THAT(out.problems,
-              ElementsAre("byte 0: not a tool call (invalid JSON); kept as content"));
+  EXPECT_THAT(out.problems, ElementsAre("byte 0: not a tool call (invalid JSON); kept as content"));
 }
 
 TEST(HermesTest, UnclosedThinkIsReasoning) {
@@ -273,8 +270,10 @@ TEST(HermesTest, CloseThinkWithoutOpen) {
 
 TEST(HermesTest, StartsInReasoning) {
   HermesOptions options = Start(HermesStart::kReasoning);
-  HermesOutput out = ParseHermes("Let me think.\n</think>\n\n<tool_call>\n{\"name\": \"f\"}\n"
-                                 "</tool_call>", options);
+  HermesOutput out = ParseHermes(
+      "Let me think.\n</think>\n\n<tool_call>\n{\"name\": \"f\"}\n"
+      "</tool_call>",
+      options);
   EXPECT_EQ(out.reasoning, "Let me think.");
   EXPECT_EQ(out.content, "");
   EXPECT_THAT(out.tool_calls, ElementsAre(Call(0, "f", "{}")));
@@ -286,7 +285,8 @@ TEST(HermesTest, StartsInReasoning) {
 }
 
 TEST(HermesTest, SeveralThinkBlocksAreJoined) {
-  HermesOutput out = ParseHermes("<think> a </think> x <think>\n\n</think><think>b<think>c</think>");
+  HermesOutput out =
+      ParseHermes("<think> a </think> x <think>\n\n</think><think>b<think>c</think>");
   EXPECT_EQ(out.reasoning, "a\n\nb<think>c");
   EXPECT_EQ(out.content, "x");
 }
@@ -334,12 +334,12 @@ TEST(HermesTest, QwenCoderXmlCalls) {
 }
 
 TEST(HermesTest, QwenCoderXmlRepairs) {
-  HermesOutput out = ParseHermes(
-      "<tool_call>\n<function=f>\n<parameter=a>\n1\n<parameter=b>\nx\n</parameter>\n");
+  HermesOutput out =
+      ParseHermes("<tool_call>\n<function=f>\n<parameter=a>\n1\n<parameter=b>\nx\n</parameter>\n");
   EXPECT_THAT(out.tool_calls, ElementsAre(Call(0, "f", R"({"a":1,"b":"x"})")));
-  EXPECT_THAT(out.problems, ElementsAre("byte 0: <tool_call> not closed before the end",
-                                        "byte 25: parameter 'a' not closed",
-                                        "byte 12: <function= not closed"));
+  EXPECT_THAT(out.problems,
+              ElementsAre("byte 0: <tool_call> not closed before the end",
+                          "byte 25: parameter 'a' not closed", "byte 12: <function= not closed"));
   HermesOutput nameless = ParseHermes("<tool_call><function=>\n</function></tool_call>");
   EXPECT_EQ(nameless.content, "<tool_call><function=>\n</function></tool_call>");
   EXPECT_THAT(nameless.problems,
@@ -351,21 +351,25 @@ TEST(HermesTest, InvalidUtf8PassesThrough) {
   HermesOutput out = ParseHermes(text);
   EXPECT_EQ(out.content, "\xff\xfe\n\n\x80 ok \xe2\x82");
   EXPECT_EQ(out.reasoning, "\xc3");
-  HermesOutput call = ParseHermes("<tool_call>{\"name\": \"f\", \"arguments\": {\"a\": \"\xff\"}}"
-                                  "</tool_call>");
+  HermesOutput call = ParseHermes(
+      "<tool_call>{\"name\": \"f\", \"arguments\": {\"a\": \"\xff\"}}"
+      "</tool_call>");
   EXPECT_THAT(call.tool_calls, IsEmpty());
-  EXPECT_THAT(call.problems, ElementsAre("byte 0: not a tool call (invalid JSON); kept as content"));
+  EXPECT_THAT(call.problems,
+              ElementsAre("byte 0: not a tool call (invalid JSON); kept as content"));
 }
 
 TEST(HermesTest, DeepNestingIsRefused) {
-  const std::string deep = "<tool_call>{\"name\": \"f\", \"arguments\": {\"a\": " +
-                           std::string(300, '[') + std::string(300, ']') + "}}</tool_call>";
+  const std::string deep =
+      "<tool_call>{\"name\": \"f\", \"arguments\": {\"a\": " + std::string(300, '[') +
+      std::string(300, ']') + "}}</tool_call>";
   HermesOutput out = ParseHermes(deep);
   EXPECT_THAT(out.tool_calls, IsEmpty());
   EXPECT_THAT(out.problems, ElementsAre("byte 0: not a tool call (JSON nested deeper than 256); "
                                         "kept as content"));
-  const std::string ok = "<tool_call>{\"name\": \"f\", \"arguments\": {\"a\": " +
-                         std::string(200, '[') + std::string(200, ']') + "}}</tool_call>";
+  const std::string ok =
+      "<tool_call>{\"name\": \"f\", \"arguments\": {\"a\": " + std::string(200, '[') +
+      std::string(200, ']') + "}}</tool_call>";
   EXPECT_EQ(ParseHermes(ok).tool_calls.size(), 1u);
 }
 
@@ -450,7 +454,8 @@ std::vector<std::string> StreamInputs() {
       "<tool_call>[{\"name\": \"f\", \"arguments\": {\"a\": 1}}, {\"name\": \"g\"}]</tool_call>",
       "<tool_call>\n{\"name\": \"f\", \"arguments\": {\"a\": 1}\n</tool_call>\nok",
       "<tool_call>\n{\"name\": \"f\", \"arguments\": {\"a\": [1, 2",
-      "<tool_call>\n{\"name\": \"write\", \"arguments\": {\"path\": \"a.txt\", \"text\": \"hel\\u00",
+      "<tool_call>\n{\"name\": \"write\", \"arguments\": {\"path\": \"a.txt\", \"text\": "
+      "\"hel\\u00",
       "<tool_call>{\"name\": \"f\", \"arguments\": {\"a\": 1, \"b\": tru",
       "<tool_call>\n{\"name\": \"f\", \"arguments\": {\"code\": \"a\nb\\\n\tc\", \"l\": [1,],},}\n"
       "</tool_call>",
@@ -502,7 +507,8 @@ TEST(HermesStreamTest, AnySplitGivesTheWholeParse) {
   std::mt19937 rng(20240607);
   int checked = 0;
   for (const std::string& text : StreamInputs()) {
-    for (HermesStart start : {HermesStart::kDetect, HermesStart::kContent, HermesStart::kReasoning}) {
+    for (HermesStart start :
+         {HermesStart::kDetect, HermesStart::kContent, HermesStart::kReasoning}) {
       const HermesOptions options = Start(start);
       const HermesOutput whole = ParseHermes(text, options);
       EXPECT_EQ(FeedInPieces(text, std::vector<size_t>(text.size(), 1), options), whole)

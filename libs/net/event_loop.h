@@ -71,6 +71,11 @@ T RunTask(EventLoop& loop, Task<T> task) {
   loop.RunUntil([&out] { return out.has_value(); });
   return std::move(*out);
 }
+inline void RunTask(EventLoop& loop, Task<void> task) {
+  bool done = false;
+  Spawn(std::move(task), [&done] { done = true; });
+  loop.RunUntil([&done] { return done; });
+}
 
 }  // namespace tracemill::net
 

@@ -149,9 +149,11 @@ Task<absl::StatusOr<HttpResponse>> HttpClient::Stream(
   }
   curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
 
-  const int code = co_await AwaitCallback<int>([&](std::function<void(int)> resume) {
-    loop_->AddTransfer(e, std::move(resume));
+  // A named awaiter: GCC 12 mishandles lambda temporaries inside co_await.
+  AwaitCallback<int> finished([loop = loop_, e](std::function<void(int)> resume) {
+    loop->AddTransfer(e, std::move(resume));
   });
+  const int code = co_await finished;
   if (t->streaming) t->Deliver();  // bytes the last turn received
   if (code != CURLE_OK) {
     const std::string what =

@@ -153,8 +153,10 @@ inline void Spawn(Task<void> task, std::function<void()> done = {}) {
   task_internal::RunDetachedVoid(std::move(task), std::move(done));
 }
 
-// co_await AwaitCallback<T>([](std::function<void(T)> resume) { StartSomething(resume); })
-// suspends until `resume` is called (once) with the result. `start` may call it at once.
+// AwaitCallback<T> wait([](std::function<void(T)> resume) { StartSomething(resume); });
+// T result = co_await wait;   // until `resume` is called (once); `start` may call it at once
+// Name the awaiter as here: GCC 12 destroys lambda temporaries inside a co_await
+// expression wrongly.
 template <typename T>
 class AwaitCallback {
  public:
