@@ -12,6 +12,7 @@ namespace tracemill::cli {
 void AddCurateCommand(CLI::App& app, int* exit_code);
 void AddUnrollCommand(CLI::App& app, int* exit_code);
 void AddTokenizeCommand(CLI::App& app, int* exit_code);
+void AddCollectCommand(CLI::App& app, int* exit_code);
 // Only in builds with libtorch (TRACEMILL_HAS_TORCH).
 void AddModelCommand(CLI::App& app, int* exit_code);
 void AddTrainCommand(CLI::App& app, int* exit_code);

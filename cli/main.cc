@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "debug, info, warning, error or off")
       ->capture_default_str();
   int exit_code = 0;
+  tracemill::cli::AddCollectCommand(app, &exit_code);
   tracemill::cli::AddCurateCommand(app, &exit_code);
   tracemill::cli::AddUnrollCommand(app, &exit_code);
   tracemill::cli::AddTokenizeCommand(app, &exit_code);

@@ -469,7 +469,7 @@ void GateRunner::CheckOutcome() {
     }
   }
   const std::string& status = trace_.outcome.status;
-  if (status == "failure" || status == "error" || status == "aborted") {
+  if (status == "failure" || status == "error" || status == "aborted" || status == "incomplete") {
     std::string message = StrCat("outcome status is \"", status, "\"");
     if (!trace_.outcome.detail.empty()) StrAppend(&message, ": ", Snippet(trace_.outcome.detail));
     Add(Gate::kOutcome, "outcome_failed", -1, std::move(message));

@@ -331,6 +331,11 @@ const GateCase kGateCases[] = {
      {"outcome_failed@-1"},
      "",
      R"(, "outcome": {"status": "error"})"},
+    {"OutcomeIncomplete",  // the collector's mark on a trace whose agent never finished
+     Messages({User(), Answer()}),
+     {"outcome_failed@-1"},
+     "outcome status is \"incomplete\"",
+     R"(, "outcome": {"status": "incomplete"})"},
     {"OutcomeUnknownIsFine",
      Messages({User(), Answer()}),
      {},

@@ -99,7 +99,9 @@ struct Timings {
 };
 
 struct Outcome {
-  std::string status;  // "success", "failure", "error", "aborted"; "" when unknown
+  // "success", "failure", "error", "aborted" (a limit), "incomplete" (the agent never
+  // finished: killed or crashed mid-run); "" when unknown.
+  std::string status;
   std::optional<double> reward;
   std::string detail;
   bool empty() const { return status.empty() && !reward && detail.empty(); }

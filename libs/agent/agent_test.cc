@@ -1,0 +1,251 @@
+#include "libs/agent/agent.h"
+
+#include <atomic>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <thread>
+
+#include "gtest/gtest.h"
+#include "libs/base/file_io.h"
+#include "libs/base/json.h"
+#include "libs/base/test_util.h"
+#include "libs/net/http_client.h"
+#include "libs/net/test_http_server.h"
+#include "libs/trace/trace_json.h"
+
+namespace tracemill::agent {
+namespace {
+
+using Server = net::TestHttpServer;
+using std::chrono_literals::operator""ms;
+
+const std::string kFake = TRACEMILL_SOURCE_DIR "/libs/mcp/testdata/fake_server.py";
+
+// A chat.completion reply: text, or tool calls given as (name, arguments text).
+std::string Reply(const std::string& text,
+                  const std::vector<std::pair<std::string, std::string>>& calls = {}) {
+  Json message = {{"role", "assistant"}, {"content", calls.empty() ? Json(text) : Json(nullptr)}};
+  if (!calls.empty()) {
+    Json tcs = Json::array();
+    int i = 0;
+    for (const auto& [name, args] : calls) {
+      tcs.push_back({{"id", "call_" + std::to_string(i++)},
+                     {"type", "function"},
+                     {"function", {{"name", name}, {"arguments", args}}}});
+    }
+    message["tool_calls"] = tcs;
+  }
+  Json r = {{"choices", {{{"index", 0}, {"message", message},
+                          {"finish_reason", calls.empty() ? "stop" : "tool_calls"}}}},
+            {"usage", {{"prompt_tokens", 10}, {"completion_tokens", 5}, {"total_tokens", 15}}}};
+  return Server::Response(200, base::DumpJson(r));
+}
+
+// Scripted model: `script(n, request)` gives the n-th reply (n from 0).
+struct FakeModel {
+  std::function<std::string(int, const Json&)> script;
+  std::atomic<int> calls{0};
+  Server server{[this](const Server::Request& r, Server::Connection& c) {
+    auto body = base::ParseJson(r.body, "request");
+    c.Write(script(calls++, body.ok() ? *body : Json()));
+  }};
+};
+
+struct Harness {
+  net::EventLoop loop;
+  net::HttpClient http{&loop};
+  std::string dir = base::FreshTestDir();
+  TraceStore store{dir + "/traces"};
+  std::vector<mcp::ServerConfig> servers;
+
+  explicit Harness(const std::string& mode = "plain") {
+    mcp::ServerConfig s;
+    s.name = "fake";
+    s.command = "/usr/bin/python3";
+    s.args = {kFake, mode};
+    servers.push_back(s);
+  }
+  trace::Trace Run(FakeModel& model, AgentOptions options, AgentTask task = {"t1", "do it", ""}) {
+    llm::OpenAiClient client(&loop, &http, {.base_url = model.server.Url("/v1"), .model = "teacher",
+                                            .max_attempts = 1});
+    Agent agent(&loop, &client, servers, std::move(options), &store);
+    trace::Trace t = net::RunTask(loop, agent.Run(std::move(task)));
+    EXPECT_TRUE(store.Flush().ok());
+    return t;
+  }
+};
+
+TEST(AgentTest, ToolCallThenFinalAnswerIsASuccessOnDisk) {
+  FakeModel model;
+  model.script = [](int n, const Json& req) {
+    if (n == 0) {
+      EXPECT_EQ(req["tools"].size(), 5u);
+      EXPECT_EQ(req["tool_choice"], "auto");
+      return Reply("", {{"tool_0", R"({"x": 1})"}});
+    }
+    EXPECT_EQ(req["messages"].back()["role"], "tool");
+    return Reply("done: " + req["messages"].back()["content"].get<std::string>());
+  };
+  Harness h;
+  AgentOptions o;
+  o.system_prompt = "You are careful.";
+  o.run_id = "run-1";
+  trace::Trace t = h.Run(model, o, {"task-7", "do it", "hint: use tool_0"});
+  EXPECT_EQ(t.outcome.status, "success") << t.outcome.detail;
+  ASSERT_EQ(t.messages.size(), 6u);  // system, guidance, user, assistant, tool, assistant
+  EXPECT_TRUE(t.messages[1].guidance);
+  EXPECT_EQ(t.messages[4].role, trace::Role::kTool);
+  EXPECT_EQ(t.messages[4].tool_call_id, "call_0");
+  EXPECT_NE(t.messages[4].content->find("args {\"x\": 1}"), std::string::npos) << *t.messages[4].content;
+  EXPECT_EQ(t.usage.total_tokens, 30);
+  EXPECT_EQ(t.usage.requests, 2);
+  EXPECT_EQ(t.task_id, "task-7");
+  EXPECT_EQ(t.run_id, "run-1");
+  EXPECT_EQ(t.tools.size(), 5u);
+  EXPECT_GT(t.timings.duration_ms, 0);
+  auto text = base::ReadFile(h.store.PathFor(t.id));
+  ASSERT_TRUE(text.ok());
+  auto back = trace::ParseTraceText(*text, "store");
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->outcome.status, "success");
+  EXPECT_EQ(back->messages.size(), 6u);
+}
+
+TEST(AgentTest, BadCallsBecomeToolMessagesNotCrashes) {
+  FakeModel model;
+  model.script = [](int n, const Json&) {
+    if (n == 0) {
+      return Reply("", {{"no_such_tool", "{}"}, {"tool_0", "{not json"}, {"tool_2", "{}"},
+                        {"tool_1", R"({"x": 2})"}, {"tool_3", "[1]"}});
+    }
+    return Reply("ok");
+  };
+  Harness h;
+  AgentOptions o;
+  o.approval.deny = {"tool_2"};
+  trace::Trace t = h.Run(model, o);
+  EXPECT_EQ(t.outcome.status, "success");
+  ASSERT_EQ(t.messages.size(), 8u);
+  EXPECT_EQ(*t.messages[2].content, "Tool \"no_such_tool\" not found.");
+  EXPECT_EQ(t.messages[2].extra["is_error"], true);
+  EXPECT_NE(t.messages[3].content->find("Invalid arguments"), std::string::npos);
+  EXPECT_EQ(*t.messages[4].content, "User rejected tool call.");
+  EXPECT_EQ(t.messages[5].extra["is_error"], true);  // the server's isError
+  EXPECT_NE(t.messages[6].content->find("not a JSON object"), std::string::npos);
+}
+
+TEST(AgentTest, EveryLimitIsTheOutcome) {
+  FakeModel looping;
+  looping.script = [](int, const Json&) { return Reply("", {{"tool_0", "{}"}}); };
+  {
+    Harness h;
+    AgentOptions o;
+    o.max_turns = 3;
+    trace::Trace t = h.Run(looping, o);
+    EXPECT_EQ(t.outcome.status, "aborted");
+    EXPECT_EQ(t.outcome.detail, "limit: max_turns (3)");
+  }
+  {
+    Harness h;
+    AgentOptions o;
+    o.max_tool_calls = 2;
+    trace::Trace t = h.Run(looping, o);
+    EXPECT_EQ(t.outcome.detail, "limit: max_tool_calls (2)");
+    // The call over the limit still has its tool message (calls and results pair up).
+    EXPECT_EQ(t.messages.back().role, trace::Role::kTool);
+    EXPECT_NE(t.messages.back().content->find("Not run"), std::string::npos);
+  }
+  {
+    Harness h;
+    AgentOptions o;
+    o.max_tokens = 40;
+    trace::Trace t = h.Run(looping, o);
+    EXPECT_EQ(t.outcome.detail, "limit: max_tokens (40)");
+    EXPECT_EQ(t.usage.total_tokens, 45);
+  }
+}
+
+TEST(AgentTest, EndpointAndServerFailuresAreRecorded) {
+  FakeModel refusing;
+  refusing.script = [](int, const Json&) { return Server::Response(400, R"({"error":"nope"})"); };
+  {
+    Harness h;
+    trace::Trace t = h.Run(refusing, {});
+    EXPECT_EQ(t.outcome.status, "error");
+    EXPECT_NE(t.outcome.detail.find("model: endpoint replied HTTP 400"), std::string::npos) << t.outcome.detail;
+  }
+  FakeModel calling;
+  calling.script = [](int n, const Json&) { return n == 0 ? Reply("", {{"tool_0", "{}"}}) : Reply("gave up"); };
+  {
+    Harness h("crash");
+    trace::Trace t = h.Run(calling, {});
+    EXPECT_EQ(t.outcome.status, "success");
+    ASSERT_GE(t.messages.size(), 3u);
+    EXPECT_NE(t.messages[2].content->find("Error: "), std::string::npos);
+    EXPECT_NE(t.messages[2].content->find("the fake server crashed"), std::string::npos) << *t.messages[2].content;
+  }
+  {
+    Harness h;
+    h.servers[0].command = "/nonexistent/server";
+    trace::Trace t = h.Run(calling, {});
+    EXPECT_EQ(t.outcome.status, "error");
+    EXPECT_NE(t.outcome.detail.find("MCP server \"fake\""), std::string::npos) << t.outcome.detail;
+  }
+  {
+    FakeModel fresh;
+    fresh.script = calling.script;
+    Harness h("hang");
+    AgentOptions o;
+    o.tool_timeout = 200ms;
+    trace::Trace t = h.Run(fresh, o);
+    EXPECT_NE(t.messages[2].content->find("got no answer in 200 ms"), std::string::npos) << *t.messages[2].content;
+  }
+}
+
+TEST(AgentTest, EachStepIsOnDiskBeforeTheNext) {
+  Harness h;
+  std::string seen;
+  FakeModel model;
+  model.script = [&](int n, const Json&) {
+    if (n == 0) return Reply("", {{"tool_0", R"({"x": 5})"}});
+    // While the agent waits for this reply, the file already holds the tool step.
+    for (int i = 0; i < 200 && seen.find("args") == std::string::npos; ++i) {
+      for (const auto& e : std::filesystem::directory_iterator(h.dir + "/traces")) {
+        auto text = base::ReadFile(e.path().string());
+        if (text.ok()) seen = *text;
+      }
+      std::this_thread::sleep_for(10ms);
+    }
+    return Reply("done");
+  };
+  h.Run(model, {});
+  auto partial = trace::ParseTraceText(seen, "partial");
+  ASSERT_TRUE(partial.ok()) << partial.status() << seen;
+  EXPECT_EQ(partial->outcome.status, "incomplete");
+  EXPECT_EQ(partial->messages.back().role, trace::Role::kTool);
+}
+
+TEST(AgentTest, TruncationKeepsWholeCharacters) {
+  EXPECT_EQ(TruncateToolResult("abcdef", 0), "abcdef");
+  EXPECT_EQ(TruncateToolResult("abcdef", 6), "abcdef");
+  EXPECT_EQ(TruncateToolResult("abcdef", 4), "abcd\n[Content truncated to 4 characters]");
+  EXPECT_EQ(TruncateToolResult("h\xC3\xA9llo", 2), "h\xC3\xA9\n[Content truncated to 2 characters]");
+}
+
+TEST(ApprovalTest, DenyWinsAllowListsAndGlobs) {
+  ApprovalPolicy p;
+  EXPECT_TRUE(p.Allows("anything"));
+  p.allow = {"browser_*", "read_?ile"};
+  p.deny = {"browser_evaluate"};
+  EXPECT_TRUE(p.Allows("browser_navigate"));
+  EXPECT_FALSE(p.Allows("browser_evaluate"));
+  EXPECT_TRUE(p.Allows("read_file"));
+  EXPECT_FALSE(p.Allows("write_file"));
+  EXPECT_TRUE(GlobMatch("*", ""));
+  EXPECT_TRUE(GlobMatch("a*b*c", "aXXbYYc"));
+  EXPECT_FALSE(GlobMatch("a*b*c", "aXXbYY"));
+}
+
+}  // namespace
+}  // namespace tracemill::agent
