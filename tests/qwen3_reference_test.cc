@@ -12,19 +12,12 @@
 #include "libs/base/test_util.h"
 #include "libs/model/qwen3_model.h"
 #include "libs/model/safetensors.h"
+#include "libs/model/torch_dtype.h"
 
 namespace tracemill::model {
 namespace {
 
 const std::string kScript = TRACEMILL_SOURCE_DIR "/libs/model/testdata/qwen3_reference.py";
-
-absl::Status AddTensor(SafetensorsWriter* w, const std::string& name, const at::Tensor& t,
-                       DType dtype) {
-  at::Tensor c = t.contiguous();
-  std::vector<int64_t> shape(c.sizes().begin(), c.sizes().end());
-  return w->Add(name, dtype, shape,
-                std::string_view(static_cast<const char*>(c.data_ptr()), c.nbytes()));
-}
 
 TEST(Qwen3ReferenceTest, LogitsMatchAnIndependentPyTorchForward) {
   // The test command installs python3-torch (scripts/deps.sh); without it this must fail,
@@ -68,9 +61,9 @@ TEST(Qwen3ReferenceTest, LogitsMatchAnIndependentPyTorchForward) {
   SafetensorsWriter writer;
   for (size_t k = 0; k < cases.size(); ++k) {
     at::Tensor logits = (*model)->Forward(cases[k].ids, {.attention_mask = &cases[k].mask});
-    ASSERT_TRUE(AddTensor(&writer, "ids_" + std::to_string(k), cases[k].ids, DType::kI64).ok());
-    ASSERT_TRUE(AddTensor(&writer, "mask_" + std::to_string(k), cases[k].mask, DType::kI64).ok());
-    ASSERT_TRUE(AddTensor(&writer, "logits_" + std::to_string(k), logits, DType::kF32).ok());
+    ASSERT_TRUE(AddTensor(&writer, "ids_" + std::to_string(k), cases[k].ids).ok());
+    ASSERT_TRUE(AddTensor(&writer, "mask_" + std::to_string(k), cases[k].mask).ok());
+    ASSERT_TRUE(AddTensor(&writer, "logits_" + std::to_string(k), logits).ok());
   }
   ASSERT_TRUE(writer.Write(dir + "/cases.safetensors").ok());
   const std::string cmd = "/usr/bin/python3 " + kScript + " " + dir + " " + dir + "/cases.safetensors";

@@ -37,6 +37,7 @@
 #include "libs/model/lora.h"
 #include "libs/model/qwen3_model.h"
 #include "libs/model/safetensors.h"
+#include "libs/model/torch_dtype.h"
 #include "libs/train/trainer.h"
 
 namespace tracemill {
@@ -136,14 +137,6 @@ std::vector<train::Example> RandomRows(int64_t rows, int64_t len, int64_t vocab,
   return out;
 }
 
-absl::Status AddTensor(model::SafetensorsWriter* w, const std::string& name, const at::Tensor& t,
-                       model::DType dtype) {
-  at::Tensor c = t.contiguous();
-  std::vector<int64_t> shape(c.sizes().begin(), c.sizes().end());
-  return w->Add(name, dtype, shape,
-                std::string_view(static_cast<const char*>(c.data_ptr()), c.nbytes()));
-}
-
 // A small fp32 model with trained-looking adapters, and its logits, for peft_check.py.
 absl::Status Export(const std::string& dir) {
   model::Qwen3Config c = *model::Qwen3Preset("tiny");
@@ -170,9 +163,9 @@ absl::Status Export(const std::string& dir) {
   mask.narrow(1, 8, 4).select(0, 1).zero_();  // the second row right-padded
   at::Tensor logits = model->Forward(ids, {.attention_mask = &mask});
   model::SafetensorsWriter writer;
-  TM_RETURN_IF_ERROR(AddTensor(&writer, "ids", ids, model::DType::kI64));
-  TM_RETURN_IF_ERROR(AddTensor(&writer, "mask", mask, model::DType::kI64));
-  TM_RETURN_IF_ERROR(AddTensor(&writer, "logits", logits, model::DType::kF32));
+  TM_RETURN_IF_ERROR(model::AddTensor(&writer, "ids", ids));
+  TM_RETURN_IF_ERROR(model::AddTensor(&writer, "mask", mask));
+  TM_RETURN_IF_ERROR(model::AddTensor(&writer, "logits", logits));
   return writer.Write(dir + "/cases.safetensors");
 }
 

@@ -46,27 +46,21 @@ struct PromiseBase {
 
 }  // namespace task_internal
 
-template <typename T>
-class [[nodiscard]] Task {
- public:
-  struct promise_type : task_internal::PromiseBase {
-    std::optional<T> value;
-    Task get_return_object() { return Task(std::coroutine_handle<promise_type>::from_promise(*this)); }
-    template <typename U>
-    void return_value(U&& v) {
-      value.emplace(std::forward<U>(v));
-    }
-  };
+namespace task_internal {
 
-  Task(Task&& other) noexcept : handle_(std::exchange(other.handle_, {})) {}
-  Task& operator=(Task&& other) noexcept {
+// What Task<T> and Task<void> share: owning the frame, and being awaited.
+template <typename Promise>
+class TaskBase {
+ public:
+  TaskBase(TaskBase&& other) noexcept : handle_(std::exchange(other.handle_, {})) {}
+  TaskBase& operator=(TaskBase&& other) noexcept {
     if (this != &other) {
       if (handle_) handle_.destroy();
       handle_ = std::exchange(other.handle_, {});
     }
     return *this;
   }
-  ~Task() {
+  ~TaskBase() {
     if (handle_) handle_.destroy();
   }
 
@@ -75,47 +69,64 @@ class [[nodiscard]] Task {
     handle_.promise().continuation = awaiter;
     return handle_;
   }
-  T await_resume() { return std::move(*handle_.promise().value); }
 
-  // For Spawn: gives up ownership of the coroutine frame.
-  std::coroutine_handle<promise_type> Release() { return std::exchange(handle_, {}); }
+ protected:
+  explicit TaskBase(std::coroutine_handle<Promise> h) : handle_(h) {}
+  std::coroutine_handle<Promise> handle_;
+};
 
- private:
-  explicit Task(std::coroutine_handle<promise_type> h) : handle_(h) {}
-  std::coroutine_handle<promise_type> handle_;
+template <typename T>
+struct Promise : PromiseBase {
+  std::optional<T> value;
+  Task<T> get_return_object();
+  template <typename U>
+  void return_value(U&& v) {
+    value.emplace(std::forward<U>(v));
+  }
 };
 
 template <>
-class [[nodiscard]] Task<void> {
+struct Promise<void> : PromiseBase {
+  Task<void> get_return_object();
+  void return_void() {}
+};
+
+}  // namespace task_internal
+
+template <typename T>
+class [[nodiscard]] Task : public task_internal::TaskBase<task_internal::Promise<T>> {
  public:
-  struct promise_type : task_internal::PromiseBase {
-    Task get_return_object() { return Task(std::coroutine_handle<promise_type>::from_promise(*this)); }
-    void return_void() {}
-  };
+  using promise_type = task_internal::Promise<T>;
+  T await_resume() { return std::move(*this->handle_.promise().value); }
 
-  Task(Task&& other) noexcept : handle_(std::exchange(other.handle_, {})) {}
-  Task& operator=(Task&& other) noexcept {
-    if (this != &other) {
-      if (handle_) handle_.destroy();
-      handle_ = std::exchange(other.handle_, {});
-    }
-    return *this;
-  }
-  ~Task() {
-    if (handle_) handle_.destroy();
-  }
+ private:
+  friend promise_type;
+  explicit Task(std::coroutine_handle<promise_type> h)
+      : task_internal::TaskBase<promise_type>(h) {}
+};
 
-  bool await_ready() const noexcept { return false; }
-  std::coroutine_handle<> await_suspend(std::coroutine_handle<> awaiter) noexcept {
-    handle_.promise().continuation = awaiter;
-    return handle_;
-  }
+template <>
+class [[nodiscard]] Task<void> : public task_internal::TaskBase<task_internal::Promise<void>> {
+ public:
+  using promise_type = task_internal::Promise<void>;
   void await_resume() {}
 
  private:
-  explicit Task(std::coroutine_handle<promise_type> h) : handle_(h) {}
-  std::coroutine_handle<promise_type> handle_;
+  friend promise_type;
+  explicit Task(std::coroutine_handle<promise_type> h) : TaskBase(h) {}
 };
+
+namespace task_internal {
+
+template <typename T>
+Task<T> Promise<T>::get_return_object() {
+  return Task<T>(std::coroutine_handle<Promise<T>>::from_promise(*this));
+}
+inline Task<void> Promise<void>::get_return_object() {
+  return Task<void>(std::coroutine_handle<Promise<void>>::from_promise(*this));
+}
+
+}  // namespace task_internal
 
 namespace task_internal {
 

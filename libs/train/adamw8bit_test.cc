@@ -9,6 +9,7 @@
 #include "gtest/gtest.h"
 #include "libs/base/test_util.h"
 #include "libs/model/safetensors.h"
+#include "libs/model/torch_dtype.h"
 
 namespace tracemill::train {
 namespace {
@@ -169,14 +170,6 @@ TEST(AdamW8bitTest, SaveAndLoadContinueExactly) {
   EXPECT_TRUE(q1.equal(q2));
 }
 
-absl::Status Add(model::SafetensorsWriter* w, const std::string& name, const at::Tensor& t,
-                 model::DType dtype) {
-  at::Tensor c = t.contiguous();
-  std::vector<int64_t> shape(c.sizes().begin(), c.sizes().end());
-  return w->Add(name, dtype, shape,
-                std::string_view(static_cast<const char*>(c.data_ptr()), c.nbytes()));
-}
-
 // Several steps on tensors of both kinds (one not a whole number of blocks, one with
 // NaN gradients, one with a block of zero gradients, one with moments that need the
 // sign fix-up) against an independent Python
@@ -190,7 +183,7 @@ TEST(AdamW8bitTest, MatchesAnIndependentPythonPort) {
                                     torch::randn({300}), torch::randn({5000}) * 0.01};
   model::SafetensorsWriter writer;
   for (size_t i = 0; i < params.size(); ++i) {
-    ASSERT_TRUE(Add(&writer, "p0_" + std::to_string(i), params[i], model::DType::kF32).ok());
+    ASSERT_TRUE(model::AddTensor(&writer, "p0_" + std::to_string(i), params[i]).ok());
     params[i].set_requires_grad(true);
   }
   const OptimizerOptions o{.beta1 = 0.9, .beta2 = 0.995, .eps = 1e-6, .weight_decay = 0.05};
@@ -207,8 +200,7 @@ TEST(AdamW8bitTest, MatchesAnIndependentPythonPort) {
       // One huge gradient per block: the block's small moments round towards 0, so
       // negative ones need the sign fix-up.
       if (i == 0) g.view({-1}).narrow(0, 0, 4096).view({16, 256}).select(1, 5).fill_(1e7);
-      ASSERT_TRUE(Add(&writer, "g_" + std::to_string(s) + "_" + std::to_string(i), g,
-                      model::DType::kF32).ok());
+      ASSERT_TRUE(model::AddTensor(&writer, "g_" + std::to_string(s) + "_" + std::to_string(i), g).ok());
       params[i].mutable_grad() = g;
     }
     opt.Step(lr);
@@ -221,23 +213,23 @@ TEST(AdamW8bitTest, MatchesAnIndependentPythonPort) {
   in.load_from(dir + "/state.pt");
   for (size_t i = 0; i < params.size(); ++i) {
     const std::string k = std::to_string(i);
-    ASSERT_TRUE(Add(&writer, "p_" + k, params[i].detach(), model::DType::kF32).ok());
+    ASSERT_TRUE(model::AddTensor(&writer, "p_" + k, params[i].detach()).ok());
     at::Tensor t;
     if (in.try_read("m_codes_" + k, t)) {
-      ASSERT_TRUE(Add(&writer, "m_codes_" + k, t, model::DType::kU8).ok());
+      ASSERT_TRUE(model::AddTensor(&writer, "m_codes_" + k, t).ok());
       at::Tensor v, ma, va;
       ASSERT_TRUE(in.try_read("v_codes_" + k, v) && in.try_read("m_absmax_" + k, ma) &&
                   in.try_read("v_absmax_" + k, va));
-      ASSERT_TRUE(Add(&writer, "v_codes_" + k, v, model::DType::kU8).ok());
-      ASSERT_TRUE(Add(&writer, "m_absmax_" + k, ma, model::DType::kF32).ok());
-      ASSERT_TRUE(Add(&writer, "v_absmax_" + k, va, model::DType::kF32).ok());
+      ASSERT_TRUE(model::AddTensor(&writer, "v_codes_" + k, v).ok());
+      ASSERT_TRUE(model::AddTensor(&writer, "m_absmax_" + k, ma).ok());
+      ASSERT_TRUE(model::AddTensor(&writer, "v_absmax_" + k, va).ok());
     }
   }
   at::Tensor hp = torch::tensor({lr, o.beta1, o.beta2, o.eps, o.weight_decay,
                                  static_cast<double>(o.min_8bit_size), static_cast<double>(steps),
                                  static_cast<double>(params.size())},
                                 torch::kDouble);
-  ASSERT_TRUE(Add(&writer, "hp", hp, model::DType::kF64).ok());
+  ASSERT_TRUE(model::AddTensor(&writer, "hp", hp).ok());
   ASSERT_TRUE(writer.Write(dir + "/cases.safetensors").ok());
   const std::string cmd = "/usr/bin/python3 " TRACEMILL_SOURCE_DIR
                           "/libs/train/testdata/adamw8bit_reference.py " + dir + "/cases.safetensors";
