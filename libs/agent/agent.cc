@@ -8,6 +8,7 @@
 #include "libs/base/ids.h"
 #include "libs/base/str_cat.h"
 #include "libs/mcp/client.h"
+#include "libs/mcp/http_transport.h"
 #include "libs/mcp/stdio_transport.h"
 #include "libs/mcp/tool_names.h"
 
@@ -61,7 +62,7 @@ std::string TruncateToolResult(const std::string& text, int64_t n) {
 
 Agent::Agent(net::EventLoop* loop, llm::OpenAiClient* model, std::vector<mcp::ServerConfig> servers,
              AgentOptions options, TraceStore* store)
-    : loop_(loop), model_(model), servers_(std::move(servers)), options_(std::move(options)),
+    : loop_(loop), http_(loop), model_(model), servers_(std::move(servers)), options_(std::move(options)),
       store_(store) {}
 
 net::Task<trace::Trace> Agent::Run(AgentTask task) {
@@ -98,27 +99,28 @@ net::Task<trace::Trace> Agent::Run(AgentTask task) {
   bool ready = true;
   for (const mcp::ServerConfig& cfg : servers_) {
     if (cfg.disabled) continue;
-    if (!cfg.url.empty()) {
-      finish("error", base::StrCat("MCP server \"", cfg.name,
-                                   "\": the Streamable HTTP transport is not supported yet"));
-      ready = false;
-      break;
-    }
-    net::ProcessOptions process;
-    process.argv.push_back(cfg.command);
-    process.argv.insert(process.argv.end(), cfg.args.begin(), cfg.args.end());
-    process.env = cfg.env;
-    process.cwd = cfg.cwd;
-    auto transport = mcp::StdioTransport::Start(loop_, process, cfg.name);
-    if (!transport.ok()) {
-      finish("error", std::string(transport.status().message()));
-      ready = false;
-      break;
+    std::unique_ptr<mcp::Transport> transport;
+    if (cfg.is_http()) {
+      transport = std::make_unique<mcp::HttpTransport>(loop_, &http_, cfg.url, cfg.headers,
+                                                       cfg.name, cfg.timeout);
+    } else {
+      net::ProcessOptions process;
+      process.argv.push_back(cfg.command);
+      process.argv.insert(process.argv.end(), cfg.args.begin(), cfg.args.end());
+      process.env = cfg.env;
+      process.cwd = cfg.cwd;
+      auto started = mcp::StdioTransport::Start(loop_, process, cfg.name);
+      if (!started.ok()) {
+        finish("error", std::string(started.status().message()));
+        ready = false;
+        break;
+      }
+      transport = std::move(*started);
     }
     mcp::ClientOptions client_options;
     client_options.name = cfg.name;
     client_options.request_timeout = cfg.timeout;
-    live.push_back({cfg.name, std::make_unique<mcp::McpClient>(loop_, std::move(*transport), client_options)});
+    live.push_back({cfg.name, std::make_unique<mcp::McpClient>(loop_, std::move(transport), client_options)});
     mcp::McpClient& client = *live.back().client;
     absl::Status init = co_await client.Initialize();
     absl::StatusOr<std::vector<mcp::McpTool>> listed = std::vector<mcp::McpTool>();

@@ -1,8 +1,8 @@
 // One headless agent run: a task's prompt to a final answer through the model and MCP
 // tools, recorded as a trace at every step.
 //
-// Per task, fresh instances of the configured MCP servers are started (no state shared
-// with other agents), initialised and asked for their tools; the tools are offered to the
+// Per task, fresh instances of the configured stdio MCP servers are started, and fresh
+// sessions opened with HTTP ones (no state shared with other agents), initialised and asked for their tools; the tools are offered to the
 // model as OpenAI functions (ToolNameMap); then model → tool calls → results → model
 // until a final answer or a limit (turns, tool calls, wall time, tokens). Every way a run
 // can end is its trace's outcome: "success" with a final answer, "aborted" with the limit
@@ -62,6 +62,7 @@ class Agent {
 
  private:
   net::EventLoop* loop_;
+  net::HttpClient http_;  // for MCP servers over Streamable HTTP
   llm::OpenAiClient* model_;
   std::vector<mcp::ServerConfig> servers_;
   AgentOptions options_;

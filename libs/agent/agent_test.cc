@@ -226,6 +226,48 @@ TEST(AgentTest, EachStepIsOnDiskBeforeTheNext) {
   EXPECT_EQ(partial->messages.back().role, trace::Role::kTool);
 }
 
+// An MCP server over Streamable HTTP: the same loop, through HttpTransport.
+TEST(AgentTest, ToolsOfAnHttpServer) {
+  Server mcp_server([](const Server::Request& r, Server::Connection& c) {
+    if (r.method != "POST") {
+      c.Write(Server::Response(r.method == "GET" ? 405 : 200, ""));
+      return;
+    }
+    auto msg = base::ParseJson(r.body, "post");
+    const Json id = msg.ok() ? msg->value("id", Json()) : Json();
+    const std::string method = msg.ok() ? msg->value("method", "") : "";
+    Json result;
+    if (method == "initialize") {
+      result = {{"protocolVersion", "2025-06-18"}, {"capabilities", Json::object()}};
+    } else if (method == "tools/list") {
+      result = {{"tools", {{{"name", "lookup"}, {"inputSchema", {{"type", "object"}}}}}}};
+    } else if (method == "tools/call") {
+      result = {{"content", {{{"type", "text"}, {"text", "looked up " + (*msg)["params"]["arguments"].dump()}}}}};
+    }
+    if (id.is_null()) {
+      c.Write(Server::Response(202, ""));
+    } else {
+      c.Write(Server::Response(200, base::DumpJson({{"jsonrpc", "2.0"}, {"id", id}, {"result", result}}),
+                               "application/json", "Mcp-Session-Id: abc\r\n"));
+    }
+  });
+  FakeModel model;
+  model.script = [](int n, const Json& req) {
+    if (n == 0) return Reply("", {{"lookup", R"({"q": "x"})"}});
+    return Reply(req["messages"].back()["content"].get<std::string>());
+  };
+  Harness h;
+  h.servers.clear();
+  mcp::ServerConfig s;
+  s.name = "web";
+  s.url = mcp_server.Url("/mcp");
+  h.servers.push_back(s);
+  trace::Trace t = h.Run(model, {});
+  EXPECT_EQ(t.outcome.status, "success") << t.outcome.detail;
+  ASSERT_EQ(t.tools.size(), 1u);
+  EXPECT_EQ(t.messages.back().content, R"(looked up {"q":"x"})");
+}
+
 TEST(AgentTest, TruncationKeepsWholeCharacters) {
   EXPECT_EQ(TruncateToolResult("abcdef", 0), "abcdef");
   EXPECT_EQ(TruncateToolResult("abcdef", 6), "abcdef");

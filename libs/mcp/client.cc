@@ -179,6 +179,7 @@ net::Task<absl::Status> McpClient::Initialize() {
         "\"; tracemill speaks 2025-11-25, 2025-06-18 and 2025-03-26"));
   }
   protocol_version_ = version;
+  transport_->SetProtocolVersion(version);
   if (result.contains("serverInfo")) server_info_ = result["serverInfo"];
   if (result.contains("capabilities")) capabilities_ = result["capabilities"];
   instructions_ = StringOr(result, "instructions");

@@ -28,6 +28,8 @@ class Transport {
   virtual net::Task<void> Close() = 0;
   // What the server said on its error stream lately (for error messages).
   virtual std::string ErrorTail() const { return ""; }
+  // The protocol version the session negotiated (HTTP sends it on every request).
+  virtual void SetProtocolVersion(std::string version) {}
 
  protected:
   std::function<void(std::string_view)> on_message_;

@@ -84,6 +84,11 @@ struct Transfer {
     return bytes;
   }
 
+  static int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+    auto* t = static_cast<Transfer*>(user);
+    return t->request.cancel && *t->request.cancel ? 1 : 0;  // non-zero aborts
+  }
+
   static size_t OnHeader(char* data, size_t size, size_t n, void* user) {
     auto* t = static_cast<Transfer*>(user);
     std::string_view line(data, size * n);
@@ -131,6 +136,11 @@ Task<absl::StatusOr<HttpResponse>> HttpClient::Stream(
   curl_easy_setopt(e, CURLOPT_WRITEDATA, t.get());
   curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &Transfer::OnHeader);
   curl_easy_setopt(e, CURLOPT_HEADERDATA, t.get());
+  if (r.cancel) {
+    curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, &Transfer::OnProgress);
+    curl_easy_setopt(e, CURLOPT_XFERINFODATA, t.get());
+  }
   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(r.connect_timeout.count()));
   if (r.timeout.count() > 0) curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(r.timeout.count()));
   if (r.method == "POST") {
@@ -160,6 +170,7 @@ Task<absl::StatusOr<HttpResponse>> HttpClient::Stream(
         base::StrCat(r.method, " ", r.url, ": ", t->error[0] != 0 ? t->error
                                                                  : curl_easy_strerror(static_cast<CURLcode>(code)));
     if (code == CURLE_OPERATION_TIMEDOUT) co_return absl::DeadlineExceededError(what);
+    if (code == CURLE_ABORTED_BY_CALLBACK) co_return absl::CancelledError(what);
     co_return absl::UnavailableError(what);
   }
   t->ReportHeaders();

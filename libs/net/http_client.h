@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,6 +34,9 @@ struct HttpRequest {
   std::string body;
   std::chrono::milliseconds timeout{0};  // the whole exchange; 0: none
   std::chrono::milliseconds connect_timeout{10000};
+  // Set *cancel to true (on the loop thread) to end the exchange within about a second,
+  // with a Cancelled status: for long-lived streams.
+  std::shared_ptr<bool> cancel;
 };
 
 struct HttpResponse {
