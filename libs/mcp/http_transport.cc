@@ -136,6 +136,9 @@ net::Task<void> HttpTransport::Post(std::string message) {
     get.headers.emplace_back("Accept", "text/event-stream");
     get.headers.emplace_back("Last-Event-ID", sse.last_event_id());
     get.timeout = timeout_;
+    // Servers keep this stream open after the answer: end it once the answer is in.
+    auto done = std::make_shared<bool>(false);
+    get.cancel = done;
     net::SseParser resumed;
     auto g = co_await http_->Stream(std::move(get), nullptr, [&](std::string_view chunk) {
       if (alive.expired()) return;
@@ -145,6 +148,7 @@ net::Task<void> HttpTransport::Post(std::string message) {
         note_answer(e.data);
         Deliver(e.data);
       }
+      if (answered || closed_) *done = true;
     });
     if (alive.expired()) co_return;
     if (!g.ok() || g->status != 200) break;
