@@ -164,5 +164,39 @@ TEST(McpClientTest, ServerEverythingOverStdio) {
   EXPECT_NE(out.find("5"), std::string::npos) << out;
 }
 
+// The MCP project's filesystem server: reads and lists a directory, refuses paths
+// outside it (as a tool error, not a protocol error).
+TEST(McpClientTest, ServerFilesystemOverStdio) {
+  ASSERT_TRUE(std::filesystem::exists(kPeers + "mcp-server-filesystem"))
+      << "run scripts/peers.sh (npm ci in tests/peers)";
+  const std::string dir = std::filesystem::canonical(base::FreshTestDir()).string();
+  { std::ofstream(dir + "/notes.txt") << "hello from a file"; }
+  net::EventLoop loop;
+  auto client = Connect(loop, {kPeers + "mcp-server-filesystem", dir});
+  auto run = [&]() -> net::Task<std::string> {
+    absl::Status init = co_await client->Initialize();
+    if (!init.ok()) co_return std::string(init.message());
+    auto tools = co_await client->ListTools();
+    if (!tools.ok()) co_return std::string(tools.status().message());
+    Json list_args = {{"path", dir}}, read_args = {{"path", dir + "/notes.txt"}},
+         outside_args = {{"path", "/etc/hostname"}};
+    auto list = co_await client->CallTool("list_directory", list_args);
+    auto read = co_await client->CallTool("read_text_file", read_args);
+    auto outside = co_await client->CallTool("read_text_file", outside_args);
+    co_await client->Close();
+    std::string out = std::to_string(tools->size()) + " tools | ";
+    out += list.ok() ? list->text : std::string(list.status().message());
+    out += " | ";
+    out += read.ok() ? read->text : std::string(read.status().message());
+    out += " | ";
+    out += outside.ok() ? (outside->is_error ? "refused" : "allowed") : std::string(outside.status().message());
+    co_return out;
+  };
+  const std::string out = net::RunTask(loop, run());
+  EXPECT_NE(out.find("notes.txt"), std::string::npos) << out;
+  EXPECT_NE(out.find("hello from a file"), std::string::npos) << out;
+  EXPECT_NE(out.find("| refused"), std::string::npos) << out;
+}
+
 }  // namespace
 }  // namespace tracemill::mcp
