@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages tracemill builds with, only those still missing.
 # Safe to run again and again; needs root (or sudo) only when something is missing.
+# --browser adds Debian's chromium, for the tests labelled browser (@playwright/mcp).
 set -euo pipefail
 
 packages=(
@@ -13,6 +14,8 @@ packages=(
   libtorch-dev python3-torch   # the model; python3-torch is only the tests' reference
   libopenblas0-openmp          # libtorch links libblas.so.3: without this, reference BLAS (6x slower)
 )
+
+if [ "${1:-}" = "--browser" ]; then packages+=(chromium); fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
 bash scripts/peers.sh
+# The browser tests drive Debian's chromium: install it only when they are asked for.
+if [[ " $* " == *browser* ]]; then bash scripts/deps.sh --browser; fi
 jobs=$(nproc 2>/dev/null || echo 2)
 cd build
 if [ $# -gt 0 ]; then
