@@ -9,7 +9,7 @@ out=$(node "$here/peers/node_modules/@modelcontextprotocol/conformance/dist/inde
 rc=$?
 echo "$out"
 if [ $rc -ne 0 ]; then echo "conformance exited with $rc"; exit 1; fi
-if echo "$out" | grep -E "FAILURE|WARNING" | grep -v "0 failed\|0 warnings" >/dev/null; then
+if echo "$out" | grep -qE "FAILURE|WARNING" || ! echo "$out" | grep -q ", 0 failed, 0 warnings"; then
   echo "scenario $2: failures or warnings above"
   exit 1
 fi

@@ -90,12 +90,12 @@ absl::StatusOr<CollectSummary> Collect(const AgentConfig& config,
   summary.tasks = static_cast<int>(tasks.size());
   summary.run_id = options.run_id.empty() ? base::NewId() : options.run_id;
   const std::set<std::string> finished = FinishedTasks(options.out_dir);
-  std::vector<const AgentTask*> todo;
+  std::vector<const AgentTask*> to_run;
   for (const AgentTask& t : tasks) {
     if (finished.count(t.id) > 0) {
       ++summary.skipped;
     } else {
-      todo.push_back(&t);
+      to_run.push_back(&t);
     }
   }
   const auto start = std::chrono::steady_clock::now();
@@ -109,11 +109,11 @@ absl::StatusOr<CollectSummary> Collect(const AgentConfig& config,
 
   size_t next = 0;
   int running = 0, done = 0;
-  const int total = static_cast<int>(todo.size());
+  const int total = static_cast<int>(to_run.size());
   std::function<void()> launch = [&] {
-    while (running < options.parallel && next < todo.size()) {
+    while (running < options.parallel && next < to_run.size()) {
       ++running;
-      const AgentTask& task = *todo[next++];
+      const AgentTask& task = *to_run[next++];
       net::Spawn(agent.Run(task), std::function<void(trace::Trace)>([&](trace::Trace t) {
                    --running;
                    ++done;

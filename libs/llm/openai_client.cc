@@ -222,10 +222,7 @@ net::Task<absl::StatusOr<ChatResult>> OpenAiClient::Attempt(const std::string& b
         "the stream ended after ", assembler.chunks(), " chunks without a finish reason or [DONE]"));
   }
   ChatResult result;
-  result.message = assembler.message();
-  for (size_t i = 0; i < result.message.tool_calls.size(); ++i) {
-    if (result.message.tool_calls[i].id.empty()) result.message.tool_calls[i].id = CallId(&rng_state_);
-  }
+  result.message = assembler.message();  // Complete() gives ids to calls without one
   result.finish_reason = assembler.finish_reason();
   result.usage = assembler.usage();
   result.problems = std::move(problems);

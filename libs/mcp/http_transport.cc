@@ -84,7 +84,6 @@ net::Task<void> HttpTransport::Post(std::string message) {
     answered = m.ok() && !m->id.is_null() && base::DumpJson(m->id) == want &&
                (m->kind == JsonRpcMessage::Kind::kResponse || m->kind == JsonRpcMessage::Kind::kErrorResponse);
   };
-  ++posts_in_flight_;
   auto r = co_await http_->Stream(
       std::move(req),
       [&](const net::HttpResponse& h) {
@@ -105,7 +104,6 @@ net::Task<void> HttpTransport::Post(std::string message) {
         }
       });
   if (alive.expired()) co_return;
-  --posts_in_flight_;
   auto fail = [&](const std::string& why) {
     if (!id.is_null()) Deliver(JsonRpcError(id, -32000, why));
   };

@@ -53,7 +53,6 @@ class HttpTransport : public Transport {
   std::string protocol_version_;
   bool closed_ = false;
   bool listening_ = false;
-  int posts_in_flight_ = 0;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::shared_ptr<bool> stop_listening_ = std::make_shared<bool>(false);
 };

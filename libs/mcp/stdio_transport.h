@@ -28,7 +28,6 @@ class StdioTransport : public Transport {
 
   absl::Status Send(std::string message) override;
   net::Task<void> Close() override;
-  std::string ErrorTail() const override { return stderr_tail_; }
 
   // A line longer than this ends the connection (a runaway server).
   static constexpr size_t kMaxLine = 64 << 20;

@@ -26,8 +26,6 @@ class Transport {
   virtual absl::Status Send(std::string message) = 0;
   // Ends the connection (for stdio: close stdin, SIGTERM, SIGKILL).
   virtual net::Task<void> Close() = 0;
-  // What the server said on its error stream lately (for error messages).
-  virtual std::string ErrorTail() const { return ""; }
   // The protocol version the session negotiated (HTTP sends it on every request).
   virtual void SetProtocolVersion(std::string version) {}
 

@@ -87,6 +87,7 @@ std::vector<std::pair<std::string, std::vector<int64_t>>> ExpectedWeights(const 
   return out;
 }
 
+#if TORCH_VERSION_MAJOR < 2
 // softmax(q kᵀ · scale, masked) v in fp32, by blocks of queries: a block of queries
 // [i0, i1) only needs keys [0, i1) under a causal mask, so this does about half the work
 // of the full product and never holds a [T, T] score matrix per head at once. Masked
@@ -110,6 +111,7 @@ at::Tensor EagerCausalAttention(const at::Tensor& q, const at::Tensor& k, const 
   }
   return blocks.size() == 1 ? blocks[0] : at::cat(blocks, 2);
 }
+#endif
 
 bool IsNormWeight(const std::string& name) { return name.find("norm.weight") != std::string::npos; }
 

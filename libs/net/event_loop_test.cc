@@ -123,9 +123,11 @@ TEST(EventLoopTest, WatchesPipesUntilUnwatched) {
 
 TEST(EventLoopTest, StopEndsRun) {
   EventLoop loop;
+  bool late = false;
   loop.After(10ms, [&] { loop.Stop(); });
+  loop.After(std::chrono::milliseconds(60000), [&] { late = true; });
   loop.Run();
-  SUCCEED();
+  EXPECT_FALSE(late);  // Run returned at Stop, not when it ran out of work
 }
 
 }  // namespace

@@ -64,8 +64,6 @@ inline Status FailedPreconditionError(std::string_view m) {
 inline Status PermissionDeniedError(std::string_view m) {
   return {StatusCode::kPermissionDenied, m};
 }
-inline Status UnimplementedError(std::string_view m) { return {StatusCode::kUnimplemented, m}; }
-inline Status OutOfRangeError(std::string_view m) { return {StatusCode::kOutOfRange, m}; }
 
 }  // namespace absl
 
