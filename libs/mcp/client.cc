@@ -125,9 +125,9 @@ void McpClient::OnMessage(std::string_view text) {
       if (m.kind == JsonRpcMessage::Kind::kResponse) {
         p.resume(std::move(m.result));
       } else {
-        p.resume(absl::InternalError(base::StrCat("MCP server \"", options_.name, "\": ", p.method,
-                                                  " failed: ", m.error_message, " (code ",
-                                                  m.error_code, ")")));
+        const std::string message = base::StrCat("MCP server \"", options_.name, "\": ", p.method, " failed: ",
+                                                 m.error_message, " (code ", m.error_code, ")");
+        p.resume(m.error_code == kSessionLost ? absl::AbortedError(message) : absl::InternalError(message));
       }
       return;
     }
@@ -136,6 +136,26 @@ void McpClient::OnMessage(std::string_view text) {
 
 net::Task<absl::StatusOr<Json>> McpClient::Request(const std::string& method, Json params,
                                                    std::chrono::milliseconds timeout) {
+  if (method == "initialize") co_return co_await RequestOnce(method, std::move(params), timeout);
+  const int generation = session_generation_;
+  absl::StatusOr<Json> result = co_await RequestOnce(method, params, timeout);
+  if (!absl::IsAborted(result.status()) || closed()) co_return result;
+  // The session is gone (HTTP 404). Initialise again — unless another request already
+  // has — and send this one once more.
+  if (generation == session_generation_) {
+    ++reinitialisations_;
+    absl::Status init = co_await Initialize();
+    if (!init.ok()) {
+      co_return absl::Status(init.code(), base::StrCat(result.status().message(), "; initialising again failed: ",
+                                                       init.message()));
+    }
+    tools_changed_ = true;
+  }
+  co_return co_await RequestOnce(method, std::move(params), timeout);
+}
+
+net::Task<absl::StatusOr<Json>> McpClient::RequestOnce(const std::string& method, Json params,
+                                                       std::chrono::milliseconds timeout) {
   if (closed()) {
     co_return absl::Status(closed_reason_.code(), base::StrCat(method, ": ", closed_reason_.message()));
   }
@@ -179,6 +199,7 @@ net::Task<absl::Status> McpClient::Initialize() {
         "\"; tracemill speaks 2025-11-25, 2025-06-18 and 2025-03-26"));
   }
   protocol_version_ = version;
+  ++session_generation_;
   transport_->SetProtocolVersion(version);
   if (result.contains("serverInfo")) server_info_ = result["serverInfo"];
   if (result.contains("capabilities")) capabilities_ = result["capabilities"];

@@ -71,8 +71,13 @@ class McpClient {
   net::Task<void> Close();
 
   // A JSON-RPC request; the result object, or an error naming the server and method.
+  // When an HTTP server has forgotten the session (404), the client initialises again
+  // and sends the request once more (the server never saw it), and tools_changed() is
+  // set since the new session's tools may differ.
   net::Task<absl::StatusOr<Json>> Request(const std::string& method, Json params,
                                           std::chrono::milliseconds timeout = {});
+  // How many times a lost session was initialised again.
+  int reinitialisations() const { return reinitialisations_; }
 
   const std::string& protocol_version() const { return protocol_version_; }
   const Json& server_info() const { return server_info_; }
@@ -90,6 +95,8 @@ class McpClient {
     net::EventLoop::TimerId timer = 0;
     std::string method;
   };
+  net::Task<absl::StatusOr<Json>> RequestOnce(const std::string& method, Json params,
+                                              std::chrono::milliseconds timeout);
   void OnMessage(std::string_view text);
   void OnClosed(const absl::Status& status);
 
@@ -103,6 +110,8 @@ class McpClient {
   Json capabilities_ = Json::object();
   std::string instructions_;
   bool tools_changed_ = false;
+  int reinitialisations_ = 0;
+  int session_generation_ = 0;  // bumped by each Initialize
   absl::Status closed_reason_;
   std::vector<std::string> problems_;
 };

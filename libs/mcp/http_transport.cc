@@ -104,8 +104,8 @@ net::Task<void> HttpTransport::Post(std::string message) {
         }
       });
   if (alive.expired()) co_return;
-  auto fail = [&](const std::string& why) {
-    if (!id.is_null()) Deliver(JsonRpcError(id, -32000, why));
+  auto fail = [&](const std::string& why, int code = -32000) {
+    if (!id.is_null()) Deliver(JsonRpcError(id, code, why));
   };
   if (!r.ok()) {
     fail(std::string(r.status().message()));
@@ -113,7 +113,8 @@ net::Task<void> HttpTransport::Post(std::string message) {
   }
   if (r->status == 404 && had_session) {
     session_id_.clear();
-    fail(base::StrCat("MCP server \"", name_, "\" no longer knows the session (HTTP 404): initialise again"));
+    fail(base::StrCat("MCP server \"", name_, "\" no longer knows the session (HTTP 404): initialise again"),
+         kSessionLost);
     co_return;
   }
   if (r->status == 202 || r->status == 204) co_return;

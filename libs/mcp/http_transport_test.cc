@@ -23,7 +23,8 @@ struct FakeHttpServer {
   std::mutex mu;
   std::vector<std::string> log;  // "METHOD what headers"
   Json pending_call_id;
-  std::atomic<bool> forget{false};
+  std::atomic<bool> forget{false};  // every session, for good
+  std::atomic<int> forget_once{0};   // the next N requests of a session
   Server server{[this](const Server::Request& r, Server::Connection& c) { Handle(r, c); }};
 
   static std::string Sse(const std::string& payload) {
@@ -63,7 +64,8 @@ struct FakeHttpServer {
       log.push_back("POST " + method + " session=" + session + " version=" + version +
                     " accept=" + r.Header("accept").value_or(""));
     }
-    if (forget && method != "initialize") {
+    const bool request = msg->contains("id");  // not the initialized notification still in flight
+    if ((forget || (request && forget_once > 0 && forget_once-- > 0)) && method != "initialize") {
       c.Write(Server::Response(404, "unknown session"));
       return;
     }
@@ -138,11 +140,26 @@ TEST(HttpTransportTest, AForgottenSessionAndHttpErrorsFailTheRequest) {
                                                    "web", 5000ms),
                    {.name = "web"});
   ASSERT_TRUE(net::RunTask(loop, client.Initialize()).ok());
-  fake.forget = true;
+  // Forgotten once: the client initialises again and the call goes through.
+  fake.forget_once = 1;
   Json none = Json::object();
+  auto again = net::RunTask(loop, client.CallTool("echo", none));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->text, "echoed");
+  EXPECT_EQ(client.reinitialisations(), 1);
+  EXPECT_TRUE(client.tools_changed());
+  int inits = 0;
+  {
+    std::lock_guard<std::mutex> lock(fake.mu);
+    for (const std::string& line : fake.log) inits += line.rfind("POST initialize ", 0) == 0;
+  }
+  EXPECT_EQ(inits, 2);
+  // Forgotten for good: one more initialise, then the error.
+  fake.forget = true;
   auto r = net::RunTask(loop, client.CallTool("echo", none));
   ASSERT_FALSE(r.ok());
   EXPECT_NE(std::string(r.status().message()).find("initialise again"), std::string::npos) << r.status().message();
+  EXPECT_EQ(client.reinitialisations(), 2);
   net::RunTask(loop, client.Close());
 
   net::EventLoop loop2;

@@ -34,6 +34,9 @@ std::string JsonRpcError(const Json& id, int code, std::string_view message);
 
 inline constexpr int kMethodNotFound = -32601;
 inline constexpr int kInvalidRequest = -32600;
+// tracemill's own, from the HTTP transport to the client: the server no longer knows the
+// session (HTTP 404), so the client initialises again and retries.
+inline constexpr int kSessionLost = -32099;
 
 }  // namespace tracemill::mcp
 
