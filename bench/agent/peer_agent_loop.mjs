@@ -49,8 +49,10 @@ async function runTask(task) {
   const client = new Client({ name: "peer-agent-loop", version: "1.0.0" });
   const transport = new StreamableHTTPClientTransport(new URL(mcpUrl));
   const started = timestamp();
+  let phase = "connect";
   try {
     await client.connect(transport);
+    phase = "listTools";
     const { tools } = await client.listTools();
     const openaiTools = tools.map((t) => ({
       type: "function",
@@ -59,6 +61,7 @@ async function runTask(task) {
     const messages = [{ role: "user", content: task.prompt }];
     let final = false;
     for (let turn = 0; turn < maxTurns && !final; turn++) {
+      phase = "model";
       const completion = await openai.chat.completions.create({
         model,
         messages,
@@ -72,6 +75,7 @@ async function runTask(task) {
         final = true;
         break;
       }
+      phase = "callTool";
       for (const call of message.tool_calls) {
         const result = await client.callTool({
           name: call.function.name,
@@ -90,6 +94,8 @@ async function runTask(task) {
     const trace = { timestamp: started, model, messages, tools: openaiTools };
     await fs.promises.writeFile(path.join(outDir, `${task.id}.json`), JSON.stringify(trace, null, 2));
     totals.ok++;
+  } catch (e) {
+    throw Object.assign(e instanceof Error ? e : new Error(String(e)), { phase });
   } finally {
     await transport.terminateSession().catch(() => {});
     await client.close();
@@ -112,7 +118,8 @@ async function worker() {
       await runTask(task);
     } catch (e) {
       totals.errors++;
-      if (totals.error_samples.length < 5) totals.error_samples.push(`${task.id}: ${e?.message ?? e}`);
+      const cause = e?.cause ? ` (${e.cause.code ?? ""} ${e.cause.message ?? e.cause})` : "";
+      if (totals.error_samples.length < 5) totals.error_samples.push(`${task.id}: ${e?.phase}: ${e?.message ?? e}${cause}`);
     }
   }
 }

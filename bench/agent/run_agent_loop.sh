@@ -9,7 +9,8 @@
 # Usage: bench/agent/run_agent_loop.sh ["1 64 256"] [tasks per agent=2] [workdir=/tmp/tracemill-agent-bench]
 # Env: TRACEMILL=path/to/tracemill (default: build it in build-bench/), LATENCY_MS=50,
 #      STEPS=4 (tool calls per task), PAYLOAD=1024 (bytes in each tool call and result),
-#      MIN_TASKS=16 (tasks per level at least).
+#      MIN_TASKS=16 (tasks per level at least), REPEATS=3 (runs per level; the table
+#      shows medians).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 repo=$PWD
@@ -20,6 +21,7 @@ latency=${LATENCY_MS:-50}
 steps=${STEPS:-4}
 payload=${PAYLOAD:-1024}
 min_tasks=${MIN_TASKS:-16}
+repeats=${REPEATS:-3}
 
 bash scripts/peers.sh
 if [ -z "${TRACEMILL:-}" ]; then
@@ -79,25 +81,39 @@ EOF
 cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"; }
 servers_cpu() { echo "$(cpu_of "$stub_pid") $(cpu_of "$mcp_pid")"; }
 
+run_tracemill() {
+  local dir=$1 n=$2 before
+  before=$(servers_cpu)
+  python3 bench/agent/measure.py "$dir/tm.time.json" "$TRACEMILL" collect \
+    --tasks "$dir/../tasks.jsonl" -c "$work/agent.yaml" -o "$dir/tm" -j "$n" -q 2>"$dir/tm.log" || true
+  echo "$before $(servers_cpu)" >"$dir/tm.servers"
+}
+run_node() {
+  local dir=$1 n=$2 before
+  before=$(servers_cpu)
+  (cd tests/peers && python3 ../../bench/agent/measure.py "$dir/node.time.json" node ../../bench/agent/peer_agent_loop.mjs \
+    --tasks "$dir/../tasks.jsonl" --out "$dir/node" --base-url "$base_url" --mcp-url "$mcp_url" --parallel "$n" \
+    >"$dir/node.out" 2>"$dir/node.log") || true
+  echo "$before $(servers_cpu)" >"$dir/node.servers"
+}
+
 for n in $levels; do
-  dir=$work/$n
-  mkdir -p "$dir"
+  mkdir -p "$work/$n"
   tasks=$((n * per_agent))
   [ "$tasks" -ge "$min_tasks" ] || tasks=$min_tasks
   for i in $(seq 1 "$tasks"); do
     printf '{"id": "task-%04d", "prompt": "Echo back step by step what task %d asks for."}\n' "$i" "$i"
-  done >"$dir/tasks.jsonl"
-
-  before=$(servers_cpu)
-  python3 bench/agent/measure.py "$dir/tm.time.json" "$TRACEMILL" collect \
-    --tasks "$dir/tasks.jsonl" -c "$work/agent.yaml" -o "$dir/tm" -j "$n" -q 2>"$dir/tm.log" || true
-  echo "$before $(servers_cpu)" >"$dir/tm.servers"
-
-  before=$(servers_cpu)
-  (cd tests/peers && python3 ../../bench/agent/measure.py "$dir/node.time.json" node ../../bench/agent/peer_agent_loop.mjs \
-    --tasks "$dir/tasks.jsonl" --out "$dir/node" --base-url "$base_url" --mcp-url "$mcp_url" --parallel "$n" \
-    >"$dir/node.out" 2>"$dir/node.log") || true
-  echo "$before $(servers_cpu)" >"$dir/node.servers"
+  done >"$work/$n/tasks.jsonl"
+  # Repeats alternate which loop goes first, so neither always meets a warmer server.
+  for r in $(seq 1 "$repeats"); do
+    dir=$work/$n/run$r
+    mkdir -p "$dir"
+    if [ $((r % 2)) -eq 1 ]; then
+      run_tracemill "$dir" "$n"; run_node "$dir" "$n"
+    else
+      run_node "$dir" "$n"; run_tracemill "$dir" "$n"
+    fi
+  done
 done
 
 # Node's start-up (loading openai and the MCP SDK) with no tasks, for reference.
