@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <functional>
 #include <memory>
+#include <optional>
+#include <utility>
 
 #include "libs/base/ids.h"
 #include "libs/base/str_cat.h"
@@ -20,7 +23,8 @@ using Clock = std::chrono::steady_clock;
 std::string NowRfc3339() {
   const auto now = std::chrono::system_clock::now();
   const std::time_t secs = std::chrono::system_clock::to_time_t(now);
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
   std::tm tm{};
   gmtime_r(&secs, &tm);
   char buf[40];
@@ -39,12 +43,29 @@ trace::Message Text(trace::Role role, std::string text) {
   return m;
 }
 
-struct LiveServer {
+constexpr char kInterrupted[] = "interrupted by the user";
+
+// The calls below own their arguments: an interrupted turn abandons them, and they may
+// finish after the caller's locals are gone.
+net::Task<absl::StatusOr<llm::ChatResult>> CompleteOwned(llm::OpenAiClient* model,
+                                                         llm::ChatRequest request) {
+  absl::StatusOr<llm::ChatResult> reply = co_await model->Complete(request);
+  co_return reply;
+}
+
+net::Task<absl::StatusOr<mcp::ToolResult>> CallToolOwned(mcp::McpClient* client, std::string tool,
+                                                         Json arguments,
+                                                         std::chrono::milliseconds timeout) {
+  absl::StatusOr<mcp::ToolResult> result = co_await client->CallTool(tool, arguments, timeout);
+  co_return result;
+}
+
+}  // namespace
+
+struct AgentSession::LiveServer {
   std::string name;
   std::unique_ptr<mcp::McpClient> client;
 };
-
-}  // namespace
 
 std::string TruncateToolResult(const std::string& text, int64_t n) {
   if (n <= 0) return text;
@@ -60,43 +81,90 @@ std::string TruncateToolResult(const std::string& text, int64_t n) {
   return text;
 }
 
-Agent::Agent(net::EventLoop* loop, llm::OpenAiClient* model, std::vector<mcp::ServerConfig> servers,
-             AgentOptions options, TraceStore* store)
-    : loop_(loop), http_(loop), model_(model), servers_(std::move(servers)), options_(std::move(options)),
-      store_(store) {}
+AgentSession::AgentSession(net::EventLoop* loop, llm::OpenAiClient* model,
+                           std::vector<mcp::ServerConfig> servers, AgentOptions options,
+                           TraceStore* store, std::string task_id)
+    : loop_(loop),
+      http_(loop),
+      model_(model),
+      servers_(std::move(servers)),
+      options_(std::move(options)),
+      store_(store) {
+  trace_.task_id = std::move(task_id);
+}
 
-net::Task<trace::Trace> Agent::Run(AgentTask task) {
-  const auto start = Clock::now();
-  const auto deadline = start + options_.max_wall;
-  trace::Trace t;
-  t.id = base::NewId();
-  t.run_id = options_.run_id;
-  t.task_id = task.id;
-  t.timestamp = NowRfc3339();
-  t.timings.started_at = t.timestamp;
-  t.model = model_->config().model;
-  t.endpoint = model_->config().base_url;
-  t.schema_version = trace::kSchemaVersion;
-  t.sampling = options_.sampling;
-  t.outcome.status = "incomplete";
-  if (!options_.system_prompt.empty()) t.messages.push_back(Text(trace::Role::kSystem, options_.system_prompt));
-  if (!task.guidance.empty()) {
-    trace::Message g = Text(trace::Role::kUser, task.guidance);
-    g.guidance = true;
-    t.messages.push_back(std::move(g));
-  }
-  t.messages.push_back(Text(trace::Role::kUser, task.prompt));
-  store_->Save(t);
+AgentSession::~AgentSession() = default;
 
-  auto finish = [&](std::string status, std::string detail) {
-    t.outcome.status = std::move(status);
-    t.outcome.detail = std::move(detail);
+bool AgentSession::Approve(const std::string& name, const Json& arguments) const {
+  if (options_.approve) return options_.approve(name, arguments);
+  return options_.approval.interactive ? AskOnTerminal(name, arguments)
+                                       : options_.approval.Allows(name);
+}
+
+void AgentSession::Append(trace::Message message, const trace::ToolCall* call) {
+  trace_.messages.push_back(std::move(message));
+  store_->Save(trace_);
+  if (observer_) observer_(trace_.messages.back(), call);
+}
+
+void AgentSession::AddGuidance(std::string text) {
+  trace::Message g = Text(trace::Role::kUser, std::move(text));
+  g.guidance = true;
+  trace_.messages.push_back(std::move(g));
+}
+
+void AgentSession::Interrupt() {
+  if (!in_turn_) return;
+  interrupted_ = true;
+  // Resumes the turn, which may run on to its end inside this call.
+  if (std::function<void()> cancel = std::exchange(cancel_, nullptr)) cancel();
+}
+
+template <typename T>
+net::Task<std::optional<T>> AgentSession::UnlessInterrupted(net::Task<T> task) {
+  struct Race {
+    std::optional<T> value;
+    std::function<void(bool)> resume;
   };
+  auto race = std::make_shared<Race>();
+  net::Spawn(std::move(task), std::function<void(T)>([race](T value) {
+               race->value.emplace(std::move(value));
+               if (std::function<void(bool)> resume = std::exchange(race->resume, nullptr)) {
+                 resume(true);
+               }
+             }));
+  if (!race->value && !interrupted_) {
+    net::AwaitCallback<bool> wait([this, race](std::function<void(bool)> resume) {
+      race->resume = std::move(resume);
+      cancel_ = [race] {
+        if (std::function<void(bool)> r = std::exchange(race->resume, nullptr)) r(false);
+      };
+    });
+    co_await wait;
+    cancel_ = nullptr;
+  }
+  co_return std::move(race->value);
+}
 
-  // Fresh servers for this agent.
-  std::vector<LiveServer> live;
+net::Task<absl::Status> AgentSession::Open() {
+  opened_ = true;
+  opened_at_ = Clock::now();
+  trace_.id = base::NewId();
+  trace_.run_id = options_.run_id;
+  trace_.timestamp = NowRfc3339();
+  trace_.timings.started_at = trace_.timestamp;
+  trace_.model = model_->config().model;
+  trace_.endpoint = model_->config().base_url;
+  trace_.schema_version = trace::kSchemaVersion;
+  trace_.sampling = options_.sampling;
+  trace_.outcome.status = "incomplete";
+  if (!options_.system_prompt.empty()) {
+    trace_.messages.push_back(Text(trace::Role::kSystem, options_.system_prompt));
+  }
+  store_->Save(trace_);
+
+  // Fresh servers for this session.
   std::vector<mcp::ServerTools> tools;
-  bool ready = true;
   for (const mcp::ServerConfig& cfg : servers_) {
     if (cfg.disabled) continue;
     std::unique_ptr<mcp::Transport> transport;
@@ -111,8 +179,7 @@ net::Task<trace::Trace> Agent::Run(AgentTask task) {
       process.cwd = cfg.cwd;
       auto started = mcp::StdioTransport::Start(loop_, process, cfg.name);
       if (!started.ok()) {
-        finish("error", std::string(started.status().message()));
-        ready = false;
+        open_error_ = std::string(started.status().message());
         break;
       }
       transport = std::move(*started);
@@ -120,8 +187,9 @@ net::Task<trace::Trace> Agent::Run(AgentTask task) {
     mcp::ClientOptions client_options;
     client_options.name = cfg.name;
     client_options.request_timeout = cfg.timeout;
-    live.push_back({cfg.name, std::make_unique<mcp::McpClient>(loop_, std::move(transport), client_options)});
-    mcp::McpClient& client = *live.back().client;
+    live_.push_back(
+        {cfg.name, std::make_unique<mcp::McpClient>(loop_, std::move(transport), client_options)});
+    mcp::McpClient& client = *live_.back().client;
     absl::Status init = co_await client.Initialize();
     absl::StatusOr<std::vector<mcp::McpTool>> listed = std::vector<mcp::McpTool>();
     if (init.ok()) {
@@ -130,25 +198,60 @@ net::Task<trace::Trace> Agent::Run(AgentTask task) {
       listed = init;
     }
     if (!listed.ok()) {
-      finish("error", std::string(listed.status().message()));
-      ready = false;
+      open_error_ = std::string(listed.status().message());
       break;
     }
     tools.push_back({cfg.name, std::move(*listed)});
   }
-  const mcp::ToolNameMap names = mcp::ToolNameMap::Build(tools);
-  t.tools = names.OpenAiTools(tools);
+  names_ = mcp::ToolNameMap::Build(tools);
+  trace_.tools = names_.OpenAiTools(tools);
+  store_->Save(trace_);
+  if (!open_error_.empty()) co_return absl::UnavailableError(open_error_);
+  co_return absl::OkStatus();
+}
+
+net::Task<TurnResult> AgentSession::Turn(std::string user_text) {
+  net::Task<TurnResult> turn = TurnUntil(std::move(user_text), Clock::now() + options_.max_wall);
+  TurnResult result = co_await turn;
+  co_return result;
+}
+
+net::Task<TurnResult> AgentSession::TurnUntil(std::string user_text, Clock::time_point deadline) {
+  TurnResult result;
+  auto finish = [&](std::string status, std::string detail) {
+    result.status = std::move(status);
+    result.detail = std::move(detail);
+    last_.status = result.status;
+    last_.detail = result.detail;
+  };
+  if (!opened_ || closed_ || in_turn_) {
+    result.status = "error";
+    result.detail = !opened_  ? "the session is not open"
+                    : closed_ ? "the session is closed"
+                              : "a turn is already running";
+    co_return result;
+  }
+  in_turn_ = true;
+  interrupted_ = false;
+  ++turns_;
+  Append(Text(trace::Role::kUser, std::move(user_text)));
   auto client_for = [&](const std::string& server) -> mcp::McpClient* {
-    for (LiveServer& s : live) {
+    for (LiveServer& s : live_) {
       if (s.name == server) return s.client.get();
     }
     return nullptr;
   };
 
-  int turns = 0, calls = 0;
-  double model_ms = 0, tool_ms = 0;
+  const int64_t tokens_before = trace_.usage.total_tokens;
+  int model_calls = 0, calls = 0;
+  bool ready = open_error_.empty();
+  if (!ready) finish("error", open_error_);
   while (ready) {
-    if (turns >= options_.max_turns) {
+    if (interrupted_) {
+      finish("aborted", kInterrupted);
+      break;
+    }
+    if (model_calls >= options_.max_turns) {
       finish("aborted", base::StrCat("limit: max_turns (", options_.max_turns, ")"));
       break;
     }
@@ -156,57 +259,68 @@ net::Task<trace::Trace> Agent::Run(AgentTask task) {
       finish("aborted", base::StrCat("limit: max_wall (", options_.max_wall.count(), " ms)"));
       break;
     }
-    if (options_.max_tokens > 0 && t.usage.total_tokens >= options_.max_tokens) {
+    if (options_.max_tokens > 0 &&
+        trace_.usage.total_tokens - tokens_before >= options_.max_tokens) {
       finish("aborted", base::StrCat("limit: max_tokens (", options_.max_tokens, ")"));
       break;
     }
     llm::ChatRequest request;
-    request.messages = t.messages;
-    request.tools = t.tools;
-    if (!t.tools.empty()) request.tool_choice = "auto";
+    request.messages = trace_.messages;
+    request.tools = trace_.tools;
+    if (!trace_.tools.empty()) request.tool_choice = "auto";
     request.sampling = options_.sampling;
     const auto asked = Clock::now();
-    absl::StatusOr<llm::ChatResult> reply = co_await model_->Complete(request);
-    model_ms += Ms(Clock::now() - asked);
-    ++turns;
+    net::Task<std::optional<absl::StatusOr<llm::ChatResult>>> ask =
+        UnlessInterrupted(CompleteOwned(model_, std::move(request)));
+    std::optional<absl::StatusOr<llm::ChatResult>> answered = co_await ask;
+    model_ms_ += Ms(Clock::now() - asked);
+    ++model_calls;
+    if (!answered.has_value()) {
+      finish("aborted", kInterrupted);
+      break;
+    }
+    absl::StatusOr<llm::ChatResult>& reply = *answered;
     if (!reply.ok()) {
       finish("error", base::StrCat("model: ", reply.status().message()));
       break;
     }
-    t.usage.prompt_tokens += reply->usage.prompt_tokens;
-    t.usage.completion_tokens += reply->usage.completion_tokens;
-    t.usage.total_tokens += reply->usage.total_tokens;
-    t.usage.requests += 1;
+    trace_.usage.prompt_tokens += reply->usage.prompt_tokens;
+    trace_.usage.completion_tokens += reply->usage.completion_tokens;
+    trace_.usage.total_tokens += reply->usage.total_tokens;
+    trace_.usage.requests += 1;
     for (const std::string& p : reply->problems) {
-      t.AddProvenance("model_output", p, static_cast<int>(t.messages.size()));
+      trace_.AddProvenance("model_output", p, static_cast<int>(trace_.messages.size()));
     }
-    t.messages.push_back(reply->message);
-    store_->Save(t);
     const std::vector<trace::ToolCall> pending = reply->message.tool_calls;
+    Append(reply->message);
     if (pending.empty()) {
       if (reply->finish_reason == "length") {
         finish("aborted", "limit: the reply was cut at the endpoint's max_tokens");
       } else {
         finish("success", "");
+        result.answer = reply->message.Text();
       }
       break;
     }
     bool limit = false;
     for (const trace::ToolCall& call : pending) {
-      trace::Message result;
-      result.role = trace::Role::kTool;
-      result.tool_call_id = call.id;
+      trace::Message message;
+      message.role = trace::Role::kTool;
+      message.tool_call_id = call.id;
       bool is_error = false;
       std::string text;
-      if (calls >= options_.max_tool_calls) {
-        text = base::StrCat("Not run: the limit of ", options_.max_tool_calls, " tool calls was reached.");
+      if (interrupted_) {
+        text = base::StrCat("Not run: ", kInterrupted, ".");
+      } else if (calls >= options_.max_tool_calls) {
+        text = base::StrCat("Not run: the limit of ", options_.max_tool_calls,
+                            " tool calls was reached.");
         limit = true;
       } else if (Clock::now() >= deadline) {
         text = "Not run: the time limit was reached.";
         limit = true;
       } else {
         ++calls;
-        const mcp::ToolRoute* route = names.Find(call.name);
+        const mcp::ToolRoute* route = names_.Find(call.name);
         auto args = base::ParseJson(call.arguments.empty() ? "{}" : call.arguments,
                                     base::StrCat("arguments of ", call.name));
         if (route == nullptr) {
@@ -216,46 +330,94 @@ net::Task<trace::Trace> Agent::Run(AgentTask task) {
           text = base::StrCat("Invalid arguments: ",
                               args.ok() ? "not a JSON object" : args.status().message());
           is_error = true;
-        } else if (options_.approval.interactive ? !AskOnTerminal(call.name, *args)
-                                                 : !options_.approval.Allows(call.name)) {
-          text = std::string(kRejectedMessage);
+        } else if (!Approve(call.name, *args)) {
+          // The approval prompt may itself have been interrupted.
+          text = interrupted_ ? base::StrCat("Not run: ", kInterrupted, ".")
+                              : std::string(kRejectedMessage);
         } else if (mcp::McpClient* client = client_for(route->server); client == nullptr) {
           text = base::StrCat("Tool \"", call.name, "\" not found.");
           is_error = true;
         } else {
-          const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-          const auto timeout = std::max(std::chrono::milliseconds(1), std::min(options_.tool_timeout, left));
+          const auto left =
+              std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+          const auto timeout =
+              std::max(std::chrono::milliseconds(1), std::min(options_.tool_timeout, left));
           const auto called = Clock::now();
-          absl::StatusOr<mcp::ToolResult> r = co_await client->CallTool(route->tool, *args, timeout);
-          tool_ms += Ms(Clock::now() - called);
-          if (!r.ok()) {
-            text = base::StrCat("Error: ", r.status().message());
+          net::Task<std::optional<absl::StatusOr<mcp::ToolResult>>> run =
+              UnlessInterrupted(CallToolOwned(client, route->tool, *args, timeout));
+          std::optional<absl::StatusOr<mcp::ToolResult>> ran = co_await run;
+          tool_ms_ += Ms(Clock::now() - called);
+          if (!ran.has_value()) {
+            text = "Interrupted by the user.";
+          } else if (!ran->ok()) {
+            text = base::StrCat("Error: ", ran->status().message());
             is_error = true;
           } else {
-            text = r->text.empty() ? "(empty tool result)" : r->text;
-            is_error = r->is_error;
+            text = (*ran)->text.empty() ? "(empty tool result)" : (*ran)->text;
+            is_error = (*ran)->is_error;
           }
         }
       }
-      result.content = TruncateToolResult(text, options_.truncate_chars);
-      if (is_error) result.extra["is_error"] = true;
-      t.messages.push_back(std::move(result));
-      store_->Save(t);
+      message.content = TruncateToolResult(text, options_.truncate_chars);
+      if (is_error) message.extra["is_error"] = true;
+      Append(std::move(message), &call);
+    }
+    if (interrupted_) {
+      finish("aborted", kInterrupted);
+      break;
     }
     if (limit) {
-      finish("aborted", Clock::now() >= deadline
-                            ? base::StrCat("limit: max_wall (", options_.max_wall.count(), " ms)")
-                            : base::StrCat("limit: max_tool_calls (", options_.max_tool_calls, ")"));
+      finish("aborted",
+             Clock::now() >= deadline
+                 ? base::StrCat("limit: max_wall (", options_.max_wall.count(), " ms)")
+                 : base::StrCat("limit: max_tool_calls (", options_.max_tool_calls, ")"));
       break;
     }
   }
-  for (LiveServer& s : live) co_await s.client->Close();
-  t.timings.ended_at = NowRfc3339();
-  t.timings.duration_ms = Ms(Clock::now() - start);
-  t.timings.model_ms = model_ms;
-  t.timings.tool_ms = tool_ms;
-  store_->Save(t);
-  co_return t;
+  in_turn_ = false;
+  cancel_ = nullptr;
+  co_return result;
+}
+
+net::Task<void> AgentSession::Close() {
+  if (closed_) co_return;
+  closed_ = true;
+  for (LiveServer& s : live_) co_await s.client->Close();
+  if (turns_ > 0) {
+    trace_.outcome = last_;
+  } else {
+    trace_.outcome.status = "aborted";
+    trace_.outcome.detail = "the session ended before any user turn";
+  }
+  trace_.timings.ended_at = NowRfc3339();
+  trace_.timings.duration_ms = Ms(Clock::now() - opened_at_);
+  trace_.timings.model_ms = model_ms_;
+  trace_.timings.tool_ms = tool_ms_;
+  store_->Save(trace_);
+}
+
+Agent::Agent(net::EventLoop* loop, llm::OpenAiClient* model, std::vector<mcp::ServerConfig> servers,
+             AgentOptions options, TraceStore* store)
+    : loop_(loop),
+      model_(model),
+      servers_(std::move(servers)),
+      options_(std::move(options)),
+      store_(store) {}
+
+net::Task<trace::Trace> Agent::Run(AgentTask task) {
+  // The run's wall-time limit covers starting the servers too.
+  const auto deadline = std::chrono::steady_clock::now() + options_.max_wall;
+  AgentSession session(loop_, model_, servers_, options_, store_, task.id);
+  net::Task<absl::Status> open = session.Open();
+  // A failure is the trace's outcome: the turn ends at once with it.
+  const absl::Status opened = co_await open;
+  (void)opened;
+  if (!task.guidance.empty()) session.AddGuidance(std::move(task.guidance));
+  net::Task<TurnResult> turn = session.TurnUntil(std::move(task.prompt), deadline);
+  co_await turn;
+  net::Task<void> close = session.Close();
+  co_await close;
+  co_return session.trace();
 }
 
 }  // namespace tracemill::agent

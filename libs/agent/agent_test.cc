@@ -268,6 +268,231 @@ TEST(AgentTest, ToolsOfAnHttpServer) {
   EXPECT_EQ(t.messages.back().content, R"(looked up {"q":"x"})");
 }
 
+// A session driven turn by turn, as `tracemill chat` drives it.
+struct Chat {
+  Harness& h;
+  llm::OpenAiClient client;
+  AgentSession session;
+  std::vector<std::string> seen;  // "role: text" (tool results: "tool name: text"), live
+
+  Chat(Harness& harness, FakeModel& model, AgentOptions options)
+      : h(harness),
+        client(&h.loop, &h.http, {.base_url = model.server.Url("/v1"), .model = "teacher",
+                                  .max_attempts = 1}),
+        session(&h.loop, &client, h.servers, std::move(options), &h.store) {
+    session.set_observer([this](const trace::Message& m, const trace::ToolCall* call) {
+      std::string role(trace::RoleName(m.role));
+      if (call != nullptr) role += " " + call->name;
+      seen.push_back(role + ": " + m.Text());
+    });
+    absl::Status open = net::RunTask(h.loop, session.Open());
+    EXPECT_TRUE(open.ok()) << open;
+  }
+  TurnResult Turn(const std::string& text) { return net::RunTask(h.loop, session.Turn(text)); }
+  trace::Trace OnDisk() {
+    EXPECT_TRUE(h.store.Flush().ok());
+    auto text = base::ReadFile(h.store.PathFor(session.trace().id));
+    EXPECT_TRUE(text.ok());
+    auto t = trace::ParseTraceText(text.ok() ? *text : "", "store");
+    EXPECT_TRUE(t.ok()) << t.status();
+    return t.ok() ? *t : trace::Trace();
+  }
+  trace::Trace Close() {
+    net::RunTask(h.loop, session.Close());
+    return OnDisk();
+  }
+};
+
+std::string LastUserText(const Json& req) {
+  for (auto it = req["messages"].rbegin(); it != req["messages"].rend(); ++it) {
+    if ((*it)["role"] == "user") return (*it)["content"].get<std::string>();
+  }
+  return "";
+}
+
+TEST(AgentSessionTest, TurnsShareOneHistoryAndOneTrace) {
+  FakeModel model;
+  model.script = [](int, const Json& req) {
+    const Json& last = req["messages"].back();
+    if (last["role"] == "tool") return Reply("the tool said " + last["content"].get<std::string>());
+    if (LastUserText(req) == "first") return Reply("", {{"tool_0", R"({"x": 1})"}});
+    // The second turn sees the whole first turn.
+    EXPECT_EQ(req["messages"].size(), 6u) << req["messages"].dump();
+    return Reply("second answer after " + req["messages"][4]["content"].get<std::string>());
+  };
+  Harness h;
+  AgentOptions o;
+  o.system_prompt = "Be brief.";
+  Chat chat(h, model, o);
+  TurnResult first = chat.Turn("first");
+  EXPECT_EQ(first.status, "success") << first.detail;
+  EXPECT_EQ(first.answer.rfind("the tool said args", 0), 0u) << first.answer;
+  // Between turns the trace on disk is not finished yet.
+  EXPECT_EQ(chat.OnDisk().outcome.status, "incomplete");
+  TurnResult second = chat.Turn("second");
+  EXPECT_EQ(second.status, "success") << second.detail;
+  EXPECT_EQ(second.answer.rfind("second answer after the tool said", 0), 0u) << second.answer;
+  trace::Trace t = chat.Close();
+  EXPECT_EQ(t.outcome.status, "success");
+  ASSERT_EQ(t.messages.size(), 7u);  // system, user, call, result, answer, user, answer
+  EXPECT_EQ(t.messages[1].content, "first");
+  EXPECT_EQ(t.messages[2].tool_calls.size(), 1u);
+  EXPECT_EQ(t.messages[3].tool_call_id, "call_0");
+  EXPECT_EQ(t.messages[5].content, "second");
+  EXPECT_EQ(t.usage.requests, 3);
+  EXPECT_EQ(t.tools.size(), 5u);
+  EXPECT_EQ(chat.session.turns(), 2);
+  ASSERT_EQ(chat.seen.size(), 6u);
+  EXPECT_EQ(chat.seen[0], "user: first");
+  EXPECT_EQ(chat.seen[2].rfind("tool tool_0: args {\"x\": 1}", 0), 0u) << chat.seen[2];
+  EXPECT_EQ(chat.seen[4], "user: second");
+}
+
+TEST(AgentSessionTest, TheApprovalCallbackDecidesEachCall) {
+  FakeModel model;
+  model.script = [](int n, const Json&) {
+    return n == 0 ? Reply("", {{"tool_0", R"({"x": 1})"}, {"tool_2", R"({"x": 2})"}}) : Reply("ok");
+  };
+  Harness h;
+  AgentOptions o;
+  o.approval.deny = {"tool_0"};  // the callback, when set, decides instead of the policy
+  std::vector<std::string> asked;
+  o.approve = [&](const std::string& name, const Json& args) {
+    asked.push_back(name + " " + args.dump());
+    return name == "tool_0";
+  };
+  Chat chat(h, model, o);
+  EXPECT_EQ(chat.Turn("go").status, "success");
+  trace::Trace t = chat.Close();
+  EXPECT_EQ(asked, (std::vector<std::string>{"tool_0 {\"x\":1}", "tool_2 {\"x\":2}"}));
+  ASSERT_EQ(t.messages.size(), 5u);
+  EXPECT_NE(t.messages[2].content->find("args {\"x\": 1}"), std::string::npos)
+      << *t.messages[2].content;
+  EXPECT_EQ(t.messages[3].content, "User rejected tool call.");
+  EXPECT_EQ(t.messages[3].tool_call_id, "call_1");
+}
+
+TEST(AgentSessionTest, ALimitEndsTheTurnNotTheSession) {
+  FakeModel model;
+  model.script = [](int, const Json& req) {
+    return LastUserText(req) == "loop" ? Reply("", {{"tool_0", "{}"}}) : Reply("fine");
+  };
+  Harness h;
+  AgentOptions o;
+  o.max_turns = 2;
+  Chat chat(h, model, o);
+  TurnResult looping = chat.Turn("loop");
+  EXPECT_EQ(looping.status, "aborted");
+  EXPECT_EQ(looping.detail, "limit: max_turns (2)");
+  // Limits count per turn: two model calls were spent, and this turn may make two more.
+  TurnResult looping_again = chat.Turn("loop");
+  EXPECT_EQ(looping_again.detail, "limit: max_turns (2)");
+  EXPECT_EQ(model.calls, 4);
+  TurnResult fine = chat.Turn("stop now");
+  EXPECT_EQ(fine.status, "success") << fine.detail;
+  EXPECT_EQ(fine.answer, "fine");
+  trace::Trace t = chat.Close();
+  EXPECT_EQ(t.outcome.status, "success");
+  EXPECT_EQ(t.messages.back().content, "fine");
+  EXPECT_EQ(chat.session.turns(), 3);
+}
+
+TEST(AgentSessionTest, TheOutcomeIsTheLastTurns) {
+  FakeModel model;
+  model.script = [](int n, const Json&) {
+    return n == 0 ? Reply("hello") : Reply("", {{"tool_0", "{}"}});
+  };
+  Harness h;
+  AgentOptions o;
+  o.max_tool_calls = 1;
+  Chat chat(h, model, o);
+  EXPECT_EQ(chat.Turn("hi").status, "success");
+  EXPECT_EQ(chat.Turn("now loop").detail, "limit: max_tool_calls (1)");
+  trace::Trace t = chat.Close();
+  EXPECT_EQ(t.outcome.status, "aborted");
+  EXPECT_EQ(t.outcome.detail, "limit: max_tool_calls (1)");
+}
+
+TEST(AgentSessionTest, InterruptStopsAHangingToolCallAndTheSessionGoesOn) {
+  FakeModel model;
+  model.script = [](int, const Json& req) {
+    return LastUserText(req) == "use the tool" ? Reply("", {{"tool_0", "{}"}, {"tool_1", "{}"}})
+                                               : Reply("as you wish");
+  };
+  Harness h("hang");
+  Chat chat(h, model, {});
+  h.loop.After(300ms, [&] { chat.session.Interrupt(); });
+  TurnResult stopped = chat.Turn("use the tool");
+  EXPECT_EQ(stopped.status, "aborted");
+  EXPECT_EQ(stopped.detail, "interrupted by the user");
+  TurnResult next = chat.Turn("never mind");
+  EXPECT_EQ(next.status, "success") << next.detail;
+  trace::Trace t = chat.Close();
+  EXPECT_EQ(t.outcome.status, "success");
+  // Every call has its result, so the history stays valid for the model.
+  ASSERT_EQ(t.messages.size(), 6u);  // user, calls, 2 results, user, answer
+  EXPECT_EQ(t.messages[2].content, "Interrupted by the user.");
+  EXPECT_EQ(t.messages[3].content, "Not run: interrupted by the user.");
+  EXPECT_EQ(t.messages[3].tool_call_id, "call_1");
+  EXPECT_EQ(t.messages[4].content, "never mind");
+}
+
+TEST(AgentSessionTest, InterruptAbandonsAModelCallAndItsLateReply) {
+  std::atomic<bool> release{false};
+  FakeModel model;
+  model.script = [&](int n, const Json&) {
+    for (int i = 0; n == 0 && i < 500 && !release; ++i) std::this_thread::sleep_for(10ms);
+    return Reply(n == 0 ? "late" : "fresh");
+  };
+  Harness h;
+  Chat chat(h, model, {});
+  h.loop.After(200ms, [&] { chat.session.Interrupt(); });
+  TurnResult stopped = chat.Turn("slow");
+  EXPECT_EQ(stopped.detail, "interrupted by the user");
+  release = true;
+  EXPECT_EQ(chat.Turn("again").answer, "fresh");
+  trace::Trace t = chat.Close();
+  ASSERT_EQ(t.messages.size(), 3u);  // user, user, answer: the late reply is nowhere
+  EXPECT_EQ(t.messages[1].content, "again");
+  EXPECT_EQ(t.messages[2].content, "fresh");
+}
+
+TEST(AgentSessionTest, InterruptFromTheApprovalPrompt) {
+  FakeModel model;
+  model.script = [](int, const Json&) { return Reply("", {{"tool_0", "{}"}, {"tool_2", "{}"}}); };
+  Harness h;
+  AgentOptions o;
+  AgentSession* session = nullptr;
+  int asked = 0;
+  o.approve = [&](const std::string&, const Json&) {
+    ++asked;
+    session->Interrupt();  // as the chat's prompt does on Ctrl-C
+    return false;
+  };
+  Chat chat(h, model, o);
+  session = &chat.session;
+  TurnResult r = chat.Turn("go");
+  EXPECT_EQ(r.detail, "interrupted by the user");
+  EXPECT_EQ(asked, 1);
+  EXPECT_EQ(model.calls, 1);
+  trace::Trace t = chat.Close();
+  ASSERT_EQ(t.messages.size(), 4u);
+  EXPECT_EQ(t.messages[2].content, "Not run: interrupted by the user.");
+  EXPECT_EQ(t.messages[3].content, "Not run: interrupted by the user.");
+  EXPECT_EQ(t.outcome.status, "aborted");
+}
+
+TEST(AgentSessionTest, ASessionWithoutTurnsIsAborted) {
+  FakeModel model;
+  model.script = [](int, const Json&) { return Reply("unused"); };
+  Harness h;
+  Chat chat(h, model, {});
+  trace::Trace t = chat.Close();
+  EXPECT_EQ(t.outcome.status, "aborted");
+  EXPECT_EQ(t.outcome.detail, "the session ended before any user turn");
+  EXPECT_EQ(model.calls, 0);
+}
+
 TEST(AgentTest, TruncationKeepsWholeCharacters) {
   EXPECT_EQ(TruncateToolResult("abcdef", 0), "abcdef");
   EXPECT_EQ(TruncateToolResult("abcdef", 6), "abcdef");
@@ -287,6 +512,11 @@ TEST(ApprovalTest, DenyWinsAllowListsAndGlobs) {
   EXPECT_TRUE(GlobMatch("*", ""));
   EXPECT_TRUE(GlobMatch("a*b*c", "aXXbYYc"));
   EXPECT_FALSE(GlobMatch("a*b*c", "aXXbYY"));
+}
+
+TEST(ApprovalTest, DescribesACallAsTheReferenceDoes) {
+  EXPECT_EQ(DescribeToolCall("browser_navigate", {{"url", "https://a.b"}, {"n", 2}}),
+            "Tool call: browser_navigate\n  url: https://a.b\n  n: 2\n");  // in the call's order
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "libs/base/json.h"
+#include "libs/base/str_cat.h"
 
 namespace tracemill::agent {
 
@@ -40,14 +41,19 @@ bool ApprovalPolicy::Allows(std::string_view name) const {
   return false;
 }
 
-bool AskOnTerminal(std::string_view name, const Json& arguments) {
-  std::fprintf(stderr, "\nTool call: %.*s\n", static_cast<int>(name.size()), name.data());
+std::string DescribeToolCall(std::string_view name, const Json& arguments) {
+  std::string out = base::StrCat("Tool call: ", name, "\n");
   if (arguments.is_object()) {
     for (const auto& [k, v] : arguments.items()) {
-      std::fprintf(stderr, "  %s: %s\n", k.c_str(),
-                   v.is_string() ? v.get<std::string>().c_str() : base::DumpJson(v).c_str());
+      base::StrAppend(&out, "  ", k, ": ", v.is_string() ? v.get<std::string>() : base::DumpJson(v),
+                      "\n");
     }
   }
+  return out;
+}
+
+bool AskOnTerminal(std::string_view name, const Json& arguments) {
+  std::fprintf(stderr, "\n%s", DescribeToolCall(name, arguments).c_str());
   std::fprintf(stderr, "Run this tool? [y/n] ");
   std::string answer;
   if (!std::getline(std::cin, answer)) return false;
