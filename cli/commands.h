@@ -13,6 +13,7 @@ void AddCurateCommand(CLI::App& app, int* exit_code);
 void AddUnrollCommand(CLI::App& app, int* exit_code);
 void AddTokenizeCommand(CLI::App& app, int* exit_code);
 void AddCollectCommand(CLI::App& app, int* exit_code);
+void AddChatCommand(CLI::App& app, int* exit_code);
 // Only in builds with libtorch (TRACEMILL_HAS_TORCH).
 void AddModelCommand(CLI::App& app, int* exit_code);
 void AddTrainCommand(CLI::App& app, int* exit_code);
