@@ -14,6 +14,7 @@ void AddUnrollCommand(CLI::App& app, int* exit_code);
 void AddTokenizeCommand(CLI::App& app, int* exit_code);
 void AddCollectCommand(CLI::App& app, int* exit_code);
 void AddChatCommand(CLI::App& app, int* exit_code);
+void AddDemoTeacherCommand(CLI::App& app, int* exit_code);
 // Only in builds with libtorch (TRACEMILL_HAS_TORCH).
 void AddModelCommand(CLI::App& app, int* exit_code);
 void AddTrainCommand(CLI::App& app, int* exit_code);

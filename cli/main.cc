@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   tracemill::cli::AddCollectCommand(app, &exit_code);
   tracemill::cli::AddChatCommand(app, &exit_code);
+  tracemill::cli::AddDemoTeacherCommand(app, &exit_code);
   tracemill::cli::AddCurateCommand(app, &exit_code);
   tracemill::cli::AddUnrollCommand(app, &exit_code);
   tracemill::cli::AddTokenizeCommand(app, &exit_code);

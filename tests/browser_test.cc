@@ -10,6 +10,10 @@
 #include "libs/mcp/stdio_transport.h"
 #include "libs/net/event_loop.h"
 #include "libs/net/test_http_server.h"
+#include "libs/base/file_io.h"
+#include "libs/demo/demo_tasks.h"
+#include "libs/trace/trace_json.h"
+#include "tests/run_tracemill.h"
 
 namespace tracemill {
 namespace {
@@ -50,6 +54,52 @@ TEST(BrowserTest, PlaywrightMcpOpensALoopbackPage) {
   const std::string out = net::RunTask(loop, run());
   EXPECT_NE(out.find("snapshot "), std::string::npos) << out;
   EXPECT_NE(out.find("Page Title: Page 7"), std::string::npos) << out;
+}
+
+// The demo's browser tasks end to end: `tracemill demo-teacher` serves the site and the
+// scripted teacher, `tracemill collect` runs agents that each start their own headless
+// browser through @playwright/mcp, and every trace must answer with the page's title.
+TEST(BrowserTest, CollectsDemoPageTasksThroughPlaywright) {
+  const std::string server = TRACEMILL_SOURCE_DIR "/tests/peers/node_modules/.bin/playwright-mcp";
+  ASSERT_TRUE(std::filesystem::exists(server)) << "run scripts/peers.sh";
+  ASSERT_TRUE(std::filesystem::exists("/usr/bin/chromium")) << "run scripts/deps.sh --browser";
+  const std::string dir = base::FreshTestDir();
+  const std::string tasks_path = dir + "/tasks.jsonl", config = dir + "/agent.yaml";
+  BackgroundTracemill teacher("demo-teacher --port 0 --mode alternate --tasks-out " + tasks_path +
+                              " --count 4 --families page_title");
+  const std::string url = teacher.FirstLine();
+  ASSERT_EQ(url.rfind("http://127.0.0.1:", 0), 0u) << url;
+  ASSERT_TRUE(base::WriteFileAtomic(
+                  config, "endpoint: {base_url: \"" + url + "\", model: tracemill-demo-teacher}\n"
+                          "limits: {max_turns: 5, max_wall_s: 120, tool_timeout_s: 60}\n"
+                          "truncate: 4000\n"
+                          "mcpServers:\n  browser:\n    command: " + server +
+                          "\n    args: [--headless, --isolated, --no-sandbox, --executable-path, /usr/bin/chromium]\n"
+                          "    cwd: " + dir + "\n    timeout: 60000\n")
+                  .ok());
+  const Result r = RunTracemill("collect --tasks " + tasks_path + " -c " + config + " -o " + dir + "/traces -j 2 -q");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("4 success"), std::string::npos) << r.output;
+  auto tasks = demo::TasksFromJsonl(*base::ReadFile(tasks_path), tasks_path);
+  ASSERT_TRUE(tasks.ok());
+  int checked = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir + "/traces")) {
+    if (e.path().extension() != ".json") continue;
+    auto t = trace::ParseTraceText(*base::ReadFile(e.path().string()), e.path().string());
+    ASSERT_TRUE(t.ok()) << t.status();
+    for (const demo::DemoTask& task : *tasks) {
+      if (task.id != t->task_id) continue;
+      std::string why;
+      EXPECT_TRUE(demo::CheckAnswer(task, t->messages.back().Text(), &why)) << why;
+      ASSERT_GE(t->messages.size(), 4u);  // task, call, result, answer
+      ASSERT_FALSE(t->messages[1].tool_calls.empty());
+      EXPECT_EQ(t->messages[1].tool_calls[0].name, "browser_navigate");
+      EXPECT_NE(t->messages[2].Text().find("Page Title: " + task.expected), std::string::npos);
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 4);
+  EXPECT_EQ(teacher.Stop(), 0);
 }
 
 }  // namespace

@@ -20,7 +20,7 @@ const std::string kBinary = std::string(TRACEMILL_BINARY_DIR) + "/cli/tracemill"
 const std::string kSource = TRACEMILL_SOURCE_DIR;
 
 TEST(CliTest, EveryCommandHasHelp) {
-  for (const char* cmd : {"", "collect ", "curate ", "unroll ", "tokenize "
+  for (const char* cmd : {"", "collect ", "chat ", "demo-teacher ", "curate ", "unroll ", "tokenize "
 #ifdef TRACEMILL_HAS_TORCH
                           , "model ", "model init ", "train "
 #endif

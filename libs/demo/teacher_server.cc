@@ -86,6 +86,7 @@ void TeacherServer::Handle(std::shared_ptr<net::HttpExchange> ex) {
     }
     return Complete(ex);
   }
+  if (r.path == "/favicon.ico") return ex->Respond(204, "", "");  // no console error in the browser
   if (r.path == "/site" || r.path == "/site/") return ex->Respond(200, IndexHtml(), "text/html; charset=utf-8");
   if (r.path.rfind("/site/page/", 0) == 0) {
     const std::string n_text = r.path.substr(11);
