@@ -121,4 +121,5 @@ done
 (cd tests/peers && python3 ../../bench/agent/measure.py "$work/node_empty.time.json" node ../../bench/agent/peer_agent_loop.mjs \
   --tasks "$work/empty.jsonl" --out "$work/node-empty" --base-url "$base_url" --mcp-url "$mcp_url" >/dev/null)
 
+# shellcheck disable=SC2086  # one argument per level
 python3 bench/agent/summarize.py "$work" "$steps" "$latency" "$payload" $levels
