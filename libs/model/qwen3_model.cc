@@ -16,6 +16,7 @@
 
 #include "libs/base/status_macros.h"
 #include "libs/base/str_cat.h"
+#include "libs/model/kv_cache.h"
 #include "libs/model/safetensors.h"
 #include "libs/model/torch_dtype.h"
 
@@ -113,6 +114,23 @@ at::Tensor EagerCausalAttention(const at::Tensor& q, const at::Tensor& k, const 
 }
 #endif
 
+// Attention over cached keys/values: q [B, nH, T, D], keys/values [B, nKV, S, D] (not
+// repeated per query head: the nH / nKV query heads of a KV head are stacked into one
+// matmul), `allowed` [B, T, S]. Same arithmetic as EagerCausalAttention: fp32 scores,
+// masked entries at the fp32 minimum.
+at::Tensor CachedAttention(const at::Tensor& q, const at::Tensor& keys, const at::Tensor& values,
+                           const at::Tensor& allowed, double scale) {
+  const int64_t b = q.size(0), heads = q.size(1), t = q.size(2), d = q.size(3);
+  const int64_t kv = keys.size(1), s = keys.size(2), groups = heads / kv;
+  at::Tensor qg = q.reshape({b, kv, groups * t, d}).to(at::kFloat);
+  at::Tensor scores = at::matmul(qg, keys.to(at::kFloat).transpose(-1, -2)) * scale;
+  scores = scores.view({b, kv, groups, t, s})
+               .masked_fill(allowed.view({b, 1, 1, t, s}).logical_not(),
+                            std::numeric_limits<float>::lowest());
+  at::Tensor probs = at::softmax(scores, -1).to(q.scalar_type()).view({b, kv, groups * t, s});
+  return at::matmul(probs, values).view({b, heads, t, d});
+}
+
 bool IsNormWeight(const std::string& name) { return name.find("norm.weight") != std::string::npos; }
 
 absl::StatusOr<std::string> ReadText(const std::string& path) {
@@ -166,21 +184,44 @@ struct Qwen3Model::Impl {
   bool training = false;
   bool gradient_checkpointing = false;
 
+  // What one forward call adds: per-row adapters, a KV cache.
+  struct Call {
+    bool override_lora = false;            // row_adapters given
+    const LoraAdapters* uniform = nullptr;  // every row's adapters, when they agree
+    std::vector<std::pair<const LoraAdapters*, at::Tensor>> groups;  // else: adapters, rows
+    KvCache* cache = nullptr;
+  };
+
   const at::Tensor& W(const std::string& name) const { return weights.at(name); }
   // A projection: `module` is its path without ".weight".
-  at::Tensor Proj(const std::string& module, const at::Tensor& x) const {
+  at::Tensor Proj(const std::string& module, const at::Tensor& x,
+                  const Call* call = nullptr) const {
     at::Tensor y = at::linear(x, W(module + ".weight"));
-    return lora ? lora->Apply(module, x, y, training) : y;
+    if (call == nullptr || !call->override_lora) {
+      return lora ? lora->Apply(module, x, y, training) : y;
+    }
+    if (call->groups.empty()) {
+      return call->uniform ? call->uniform->Apply(module, x, y, training) : y;
+    }
+    for (const auto& [adapters, rows] : call->groups) {
+      if (!adapters->Has(module)) continue;
+      at::Tensor part =
+          adapters->Apply(module, x.index_select(0, rows), y.index_select(0, rows), training);
+      y = y.index_copy(0, rows, part);
+    }
+    return y;
   }
   const at::Tensor& LmHead() const {
     return config.tie_word_embeddings ? W("model.embed_tokens.weight") : W("lm_head.weight");
   }
 
   at::Tensor Attention(int64_t layer, const at::Tensor& h, const at::Tensor& cos,
-                       const at::Tensor& sin, const at::Tensor& allowed) const;
+                       const at::Tensor& sin, const at::Tensor& allowed,
+                       const Call* call = nullptr) const;
   // One decoder layer: x + Attn(RMSNorm(x)), then + MLP(RMSNorm(·)).
   at::Tensor Layer(int64_t layer, const at::Tensor& x, const at::Tensor& cos,
-                   const at::Tensor& sin, const at::Tensor& allowed) const;
+                   const at::Tensor& sin, const at::Tensor& allowed,
+                   const Call* call = nullptr) const;
   at::Tensor Hidden(const at::Tensor& ids, const ForwardOptions& options) const;
 
   struct CheckpointedLayer;
@@ -230,30 +271,40 @@ struct Qwen3Model::Impl::CheckpointedLayer
 };
 
 at::Tensor Qwen3Model::Impl::Layer(int64_t layer, const at::Tensor& x, const at::Tensor& cos,
-                                   const at::Tensor& sin, const at::Tensor& allowed) const {
+                                   const at::Tensor& sin, const at::Tensor& allowed,
+                                   const Call* call) const {
   const double eps = config.rms_norm_eps;
   at::Tensor h = RmsNorm(x, W(LayerName(layer, "input_layernorm.weight")), eps);
-  at::Tensor y = x + Attention(layer, h, cos, sin, allowed);
+  at::Tensor y = x + Attention(layer, h, cos, sin, allowed, call);
   h = RmsNorm(y, W(LayerName(layer, "post_attention_layernorm.weight")), eps);
-  at::Tensor gate = Proj(LayerName(layer, "mlp.gate_proj"), h);
-  at::Tensor up = Proj(LayerName(layer, "mlp.up_proj"), h);
-  return y + Proj(LayerName(layer, "mlp.down_proj"), at::silu(gate) * up);
+  at::Tensor gate = Proj(LayerName(layer, "mlp.gate_proj"), h, call);
+  at::Tensor up = Proj(LayerName(layer, "mlp.up_proj"), h, call);
+  return y + Proj(LayerName(layer, "mlp.down_proj"), at::silu(gate) * up, call);
 }
 
 at::Tensor Qwen3Model::Impl::Attention(int64_t layer, const at::Tensor& h, const at::Tensor& cos,
-                                       const at::Tensor& sin, const at::Tensor& allowed) const {
+                                       const at::Tensor& sin, const at::Tensor& allowed,
+                                       const Call* call) const {
   const Qwen3Config& c = config;
   const int64_t b = h.size(0), t = h.size(1), d = c.head_dim;
   auto name = [layer](std::string_view rest) { return LayerName(layer, rest); };
-  at::Tensor q = Proj(name("self_attn.q_proj"), h).view({b, t, -1, d});
-  at::Tensor k = Proj(name("self_attn.k_proj"), h).view({b, t, -1, d});
-  at::Tensor v = Proj(name("self_attn.v_proj"), h).view({b, t, -1, d});
+  at::Tensor q = Proj(name("self_attn.q_proj"), h, call).view({b, t, -1, d});
+  at::Tensor k = Proj(name("self_attn.k_proj"), h, call).view({b, t, -1, d});
+  at::Tensor v = Proj(name("self_attn.v_proj"), h, call).view({b, t, -1, d});
   q = RmsNorm(q, W(name("self_attn.q_norm.weight")), c.rms_norm_eps).transpose(1, 2);
   k = RmsNorm(k, W(name("self_attn.k_norm.weight")), c.rms_norm_eps).transpose(1, 2);
   v = v.transpose(1, 2);
   // RoPE after the q/k norms; cos/sin are [B, 1, T, D].
   q = q * cos + RotateHalf(q) * sin;
   k = k * cos + RotateHalf(k) * sin;
+  if (call != nullptr && call->cache != nullptr) {
+    at::Tensor keys, values;
+    call->cache->Update(layer, k, v, &keys, &values);
+    at::Tensor out = CachedAttention(q, keys, values, allowed,
+                                     1.0 / std::sqrt(static_cast<double>(d)));
+    out = out.transpose(1, 2).reshape({b, t, c.num_attention_heads * d});
+    return Proj(name("self_attn.o_proj"), out, call);
+  }
   const int64_t groups = c.num_attention_heads / c.num_key_value_heads;
   if (groups > 1) {
     k = k.repeat_interleave(groups, /*dim=*/1);
@@ -280,7 +331,7 @@ at::Tensor Qwen3Model::Impl::Attention(int64_t layer, const at::Tensor& h, const
   out = EagerCausalAttention(q, k, v, allowed, 1.0 / std::sqrt(static_cast<double>(d)));
 #endif
   out = out.transpose(1, 2).reshape({b, t, c.num_attention_heads * d});
-  return Proj(name("self_attn.o_proj"), out);
+  return Proj(name("self_attn.o_proj"), out, call);
 }
 
 at::Tensor Qwen3Model::Impl::Hidden(const at::Tensor& ids, const ForwardOptions& options) const {
@@ -289,10 +340,50 @@ at::Tensor Qwen3Model::Impl::Hidden(const at::Tensor& ids, const ForwardOptions&
   at::Tensor input = ids.to(device, at::kLong);
   at::Tensor x = at::embedding(W("model.embed_tokens.weight"), input);
 
+  Call call;
+  if (options.row_adapters != nullptr) {
+    const std::vector<const LoraAdapters*>& rows = *options.row_adapters;
+    TORCH_CHECK(static_cast<int64_t>(rows.size()) == b, "row_adapters has ", rows.size(),
+                " entries for a batch of ", b);
+    call.override_lora = true;
+    if (std::all_of(rows.begin(), rows.end(), [&](const LoraAdapters* a) { return a == rows[0]; })) {
+      call.uniform = rows[0];
+    } else {
+      std::vector<std::pair<const LoraAdapters*, std::vector<int64_t>>> groups;
+      for (int64_t r = 0; r < b; ++r) {
+        if (rows[r] == nullptr) continue;
+        auto it = std::find_if(groups.begin(), groups.end(),
+                               [&](const auto& g) { return g.first == rows[r]; });
+        if (it == groups.end()) it = groups.insert(groups.end(), {rows[r], {}});
+        it->second.push_back(r);
+      }
+      for (const auto& [adapters, index] : groups) {
+        call.groups.push_back(
+            {adapters, at::tensor(index, at::TensorOptions().dtype(at::kLong)).to(device)});
+      }
+    }
+  }
+  call.cache = options.kv_cache;
+
   at::Tensor token_mask;  // [B, T] bool
   if (options.attention_mask != nullptr) token_mask = options.attention_mask->to(device).ne(0);
   at::Tensor positions;
-  if (options.position_ids != nullptr) {
+  at::Tensor cached_allowed;  // with a KV cache: [B, T, S]
+  if (call.cache != nullptr) {
+    TORCH_CHECK(options.attention_mask == nullptr && options.segment_ids == nullptr,
+                "a KV-cache forward takes neither attention_mask nor segment_ids");
+    const at::TensorOptions longs = at::TensorOptions().dtype(at::kLong);
+    std::vector<int64_t> past = call.cache->lengths();
+    if (past.empty()) past.assign(b, 0);
+    TORCH_CHECK(static_cast<int64_t>(past.size()) == b, "KV cache has ", past.size(),
+                " rows for a batch of ", b);
+    const int64_t s = *std::max_element(past.begin(), past.end()) + t;
+    at::Tensor slots = at::tensor(past, longs).unsqueeze(1) + at::arange(t, longs).unsqueeze(0);
+    cached_allowed = at::arange(s, longs).view({1, 1, s}).le(slots.unsqueeze(2)).to(device);
+    slots = slots.to(device);
+    positions = options.position_ids != nullptr ? options.position_ids->to(device, at::kLong)
+                                                : slots;
+  } else if (options.position_ids != nullptr) {
     positions = options.position_ids->to(device, at::kLong);
   } else if (token_mask.defined()) {
     positions = (token_mask.to(at::kLong).cumsum(-1) - 1).clamp_min(0);
@@ -315,13 +406,13 @@ at::Tensor Qwen3Model::Impl::Hidden(const at::Tensor& ids, const ForwardOptions&
   // Which keys each query may see, [B, T, T]: causal, no padding keys, same segment.
   // Left undefined where the fused kernel can do plain causal attention by itself
   // (libtorch >= 2, no padding, no packed rows).
-  at::Tensor allowed;
+  at::Tensor allowed = cached_allowed;
   bool plain_causal = false;
 #if TORCH_VERSION_MAJOR >= 2
   plain_causal = options.segment_ids == nullptr &&
                  (!token_mask.defined() || token_mask.all().item<bool>());
 #endif
-  if (!plain_causal) {
+  if (!plain_causal && call.cache == nullptr) {
     allowed = at::ones({t, t}, at::TensorOptions().dtype(at::kBool).device(device))
                   .tril()
                   .unsqueeze(0)
@@ -333,7 +424,9 @@ at::Tensor Qwen3Model::Impl::Hidden(const at::Tensor& ids, const ForwardOptions&
     }
   }
 
-  const bool checkpoint = gradient_checkpointing && at::GradMode::is_enabled();
+  // The checkpointed layer cannot keep a per-call context for backward.
+  const bool checkpoint = gradient_checkpointing && at::GradMode::is_enabled() &&
+                          call.cache == nullptr && !call.override_lora;
   // With a frozen embedding nothing before the first layer records gradients; the
   // checkpointed layers need an input that does, or backward would never reach them.
   if (checkpoint && !x.requires_grad()) x = x.detach().requires_grad_(true);
@@ -343,9 +436,10 @@ at::Tensor Qwen3Model::Impl::Hidden(const at::Tensor& ids, const ForwardOptions&
       if (allowed.defined()) mask = allowed;
       x = CheckpointedLayer::apply(x, cos, sin, mask, this, i)[0];
     } else {
-      x = Layer(i, x, cos, sin, allowed);
+      x = Layer(i, x, cos, sin, allowed, &call);
     }
   }
+  if (call.cache != nullptr) call.cache->Advance(t);
   return RmsNorm(x, W("model.norm.weight"), c.rms_norm_eps);
 }
 

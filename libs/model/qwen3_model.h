@@ -17,7 +17,17 @@
 // transformers does), unless `position_ids` are given (packing resets them per row).
 // `segment_ids` [B, T] (packed rows): a token attends only within its own segment.
 //
-// Const use from several threads is safe (libtorch ops are).
+// Incremental decoding: with `kv_cache` (libs/model/kv_cache.h) the input ids are new
+// tokens that follow each row's cached ones; their keys/values are added to the cache and
+// attention covers the cached tokens and the new ones, causally. Positions continue from
+// each row's cached length unless `position_ids` are given.
+//
+// Per-row LoRA: `row_adapters` gives each row of the batch its own adapters (or none)
+// for this call only, instead of SetLora's, without merging and without touching the
+// shared model, so requests for different adapters run in one batch.
+//
+// Const use from several threads is safe (libtorch ops are); a KvCache is used by one
+// call at a time.
 #ifndef TRACEMILL_LIBS_MODEL_QWEN3_MODEL_H_
 #define TRACEMILL_LIBS_MODEL_QWEN3_MODEL_H_
 
@@ -38,6 +48,8 @@ class Tensor;
 
 namespace tracemill::model {
 
+class KvCache;
+
 enum class WeightDType { kFloat32, kBFloat16, kFloat16 };
 
 struct LoadOptions {
@@ -49,6 +61,13 @@ struct ForwardOptions {
   const at::Tensor* attention_mask = nullptr;  // [B, T], 1 token / 0 padding
   const at::Tensor* position_ids = nullptr;    // [B, T]
   const at::Tensor* segment_ids = nullptr;     // [B, T], packed rows
+  // Incremental decoding: keys/values of the tokens before input_ids, per row, extended
+  // by this call. Rows must match B (or the cache be empty). No attention_mask or
+  // segment_ids with a cache; no gradient checkpointing.
+  KvCache* kv_cache = nullptr;
+  // Size B: row b uses (*row_adapters)[b] (nullptr: the base model) instead of SetLora's
+  // adapters. The adapters must outlive the call.
+  const std::vector<const LoraAdapters*>* row_adapters = nullptr;
 };
 
 // The projections LoRA can adapt in a model of `config` (see Qwen3Model::LinearModules).
