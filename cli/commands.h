@@ -15,6 +15,7 @@ void AddTokenizeCommand(CLI::App& app, int* exit_code);
 void AddCollectCommand(CLI::App& app, int* exit_code);
 void AddChatCommand(CLI::App& app, int* exit_code);
 void AddDemoTeacherCommand(CLI::App& app, int* exit_code);
+void AddEvalCommand(CLI::App& app, int* exit_code);
 // Only in builds with libtorch (TRACEMILL_HAS_TORCH).
 void AddModelCommand(CLI::App& app, int* exit_code);
 void AddTrainCommand(CLI::App& app, int* exit_code);

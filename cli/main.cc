@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   tracemill::cli::AddCurateCommand(app, &exit_code);
   tracemill::cli::AddUnrollCommand(app, &exit_code);
   tracemill::cli::AddTokenizeCommand(app, &exit_code);
+  tracemill::cli::AddEvalCommand(app, &exit_code);
 #ifdef TRACEMILL_HAS_TORCH
   tracemill::cli::AddModelCommand(app, &exit_code);
   tracemill::cli::AddTrainCommand(app, &exit_code);
