@@ -109,18 +109,31 @@ TEST(HttpServerTest, AnswersCurlAndReusesTheConnection) {
   EXPECT_EQ(server->open_connections(), 1);
 }
 
-TEST(HttpServerTest, LargeBodiesBothWaysAnd100Continue) {
+TEST(HttpServerTest, LargeBodiesBothWays) {
   EventLoop loop;
   auto server = MustStart(&loop, [](std::shared_ptr<HttpExchange> ex) {
     ex->Respond(200, std::to_string(ex->request().body.size()) + ":" + std::string(3 << 20, 'z'), "text/plain");
   });
   HttpClient http(&loop);
-  // curl asks for 100-continue on bodies over 1 MiB.
   auto r = RunTask(loop, http.Send({.method = "POST", .url = server->Url("/big"), .body = std::string(5 << 20, 'a'),
                                     .timeout = std::chrono::milliseconds(20000)}));
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->body.substr(0, 8), "5242880:");
   EXPECT_EQ(r->body.size(), 8u + (3u << 20));
+}
+
+TEST(HttpServerTest, AnswersExpect100ContinueBeforeTheBody) {
+  EventLoop loop;
+  auto server = MustStart(&loop, [](std::shared_ptr<HttpExchange> ex) { ex->Respond(200, ex->request().body, "text/plain"); });
+  const std::string got = WithClient(loop, [port = server->port()] {
+    RawClient c(port);
+    c.Send("POST / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 5\r\nConnection: close\r\n\r\n");
+    std::string interim = c.ReadUntil("\r\n\r\n");  // the client waits for this before sending
+    c.Send("hello");
+    return interim + "|" + c.ReadAll();
+  });
+  EXPECT_EQ(got.rfind("HTTP/1.1 100 Continue\r\n\r\n|HTTP/1.1 200 OK", 0), 0u) << got;
+  EXPECT_EQ(got.substr(got.size() - 5), "hello");
 }
 
 TEST(HttpServerTest, StreamsChunksAsTheyAreWrittenFromACoroutine) {
