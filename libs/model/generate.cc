@@ -190,7 +190,8 @@ bool Generator::Impl::Prefill(Sequence& seq, KvCache* cache) {
     fo.kv_cache = cache;
     fo.row_adapters = &rows;
     at::Tensor hidden = model->Hidden(ids, fo);
-    at::Tensor logits = model->Logits(hidden.select(1, hidden.size(1) - 1)).select(0, 0);
+    at::Tensor logits =
+        at::mv(model->LmHeadWeight(), hidden[0][hidden.size(1) - 1]).to(at::kFloat);  // [V]
     token = req.sampling.temperature > 0 ? Sample(logits.to(at::kCPU), req.sampling, seq.rng)
                                          : logits.argmax().item<int64_t>();
   } catch (const std::exception& e) {
@@ -220,7 +221,10 @@ void Generator::Impl::DecodeStep(std::vector<std::unique_ptr<Sequence>>* active,
     ForwardOptions fo;
     fo.kv_cache = batch;
     fo.row_adapters = &rows;
-    at::Tensor logits = model->Logits(model->Hidden(ids, fo).select(1, 0));  // [B, V]
+    at::Tensor hidden = model->Hidden(ids, fo).select(1, 0);  // [B, H]
+    // One row: a matrix-vector product (see Qwen3Model's cached Proj).
+    at::Tensor logits = b == 1 ? at::mv(model->LmHeadWeight(), hidden[0]).to(at::kFloat).unsqueeze(0)
+                               : model->Logits(hidden);  // [B, V]
     at::Tensor greedy = logits.argmax(-1).to(at::kCPU);
     const int64_t* g = greedy.data_ptr<int64_t>();
     at::Tensor cpu_logits = any_sampled ? logits.to(at::kCPU) : at::Tensor();

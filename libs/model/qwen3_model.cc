@@ -196,7 +196,17 @@ struct Qwen3Model::Impl {
   // A projection: `module` is its path without ".weight".
   at::Tensor Proj(const std::string& module, const at::Tensor& x,
                   const Call* call = nullptr) const {
-    at::Tensor y = at::linear(x, W(module + ".weight"));
+    const at::Tensor& w = W(module + ".weight");
+    at::Tensor y;
+    if (call != nullptr && call->cache != nullptr && x.numel() == x.size(-1)) {
+      // One token (a decode step of one sequence): a matrix-vector product reads the
+      // weight once, where BLAS's gemm would first copy (pack) all of it.
+      std::vector<int64_t> shape(x.sizes().begin(), x.sizes().end());
+      shape.back() = w.size(0);
+      y = at::mv(w, x.reshape({-1})).view(shape);
+    } else {
+      y = at::linear(x, w);
+    }
     if (call == nullptr || !call->override_lora) {
       return lora ? lora->Apply(module, x, y, training) : y;
     }
