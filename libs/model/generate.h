@@ -53,7 +53,9 @@ struct SamplingParams {
 struct GenerationRequest {
   std::vector<int64_t> prompt;  // token ids in [0, vocab_size)
   SamplingParams sampling;
-  std::string adapter;  // "" = the base model; else a name given to LoadAdapter
+  // "" = the base model (without any adapters set on the model with SetLora); else a
+  // name given to LoadAdapter / AddAdapter.
+  std::string adapter;
   // Called on the worker thread with each new token as soon as it is sampled (never with
   // a stop token). Returning false stops the request after this token (which stays in
   // the result) with finish_reason "stop" — for the server's stop strings and for a
