@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
 #ifdef TRACEMILL_HAS_TORCH
   tracemill::cli::AddModelCommand(app, &exit_code);
   tracemill::cli::AddTrainCommand(app, &exit_code);
+  tracemill::cli::AddServeCommand(app, &exit_code);
 #endif
   app.parse_complete_callback([&] {
     tracemill::base::LogLevel level;

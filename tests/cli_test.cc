@@ -20,9 +20,9 @@ const std::string kBinary = std::string(TRACEMILL_BINARY_DIR) + "/cli/tracemill"
 const std::string kSource = TRACEMILL_SOURCE_DIR;
 
 TEST(CliTest, EveryCommandHasHelp) {
-  for (const char* cmd : {"", "collect ", "chat ", "demo-teacher ", "curate ", "unroll ", "tokenize "
+  for (const char* cmd : {"", "collect ", "chat ", "demo-teacher ", "eval ", "eval next-turn ", "eval live ", "curate ", "unroll ", "tokenize "
 #ifdef TRACEMILL_HAS_TORCH
-                          , "model ", "model init ", "train "
+                          , "model ", "model init ", "train ", "serve "
 #endif
        }) {
     Result r = RunTracemill(std::string(cmd) + "--help");
