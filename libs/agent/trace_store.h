@@ -30,6 +30,9 @@ class TraceStore {
   TraceStore(const TraceStore&) = delete;
   TraceStore& operator=(const TraceStore&) = delete;
 
+  // Call from one thread at a time (the event loop's). Messages are serialised once: a
+  // trace's messages are append-only while it runs, so each Save serialises only the new
+  // ones (and re-checks the last one it had), not the whole trace again.
   void Save(const trace::Trace& trace);
   // Waits until every queued snapshot is on disk; the first write error, if any.
   absl::Status Flush();
@@ -38,6 +41,17 @@ class TraceStore {
 
  private:
   void Writer();
+  std::string Serialise(const trace::Trace& trace);
+
+  // Per running trace: its messages and tools as JSON text, as far as serialised.
+  struct Cached {
+    size_t messages = 0;
+    std::string messages_text;  // "m0,m1,..."
+    std::string last;           // the last message's text, to notice it being edited
+    size_t tools = 0;
+    std::string tools_text;
+  };
+  std::map<std::string, Cached> cache_;  // by trace id; Save's thread only
 
   std::string dir_;
   std::mutex mu_;
