@@ -122,7 +122,29 @@ absl::StatusOr<std::unique_ptr<ChatFormat>> ChatFormat::Create(
 Json ChatFormat::Context(const Json& messages, const Json& tools, bool add_generation_prompt,
                          const Json& extra) const {
   Json context = special_tokens_;
-  context["messages"] = messages;
+  // As OpenAI-compatible servers do before rendering: a null or missing `content` (an
+  // assistant turn that only calls tools) is "", and text parts are joined into one
+  // string. Templates such as Qwen3's call string methods on the content.
+  Json normalized = messages;
+  for (Json& m : normalized) {
+    if (!m.is_object()) continue;
+    auto content = m.find("content");
+    if (content == m.end() || content->is_null()) {
+      m["content"] = "";
+    } else if (content->is_array()) {
+      std::string text;
+      bool all_text = true;
+      for (const Json& part : *content) {
+        if (part.is_object() && part.value("type", "") == "text" && part.contains("text") && part["text"].is_string()) {
+          text += part["text"].get<std::string>();
+        } else {
+          all_text = false;
+        }
+      }
+      if (all_text) *content = text;
+    }
+  }
+  context["messages"] = std::move(normalized);
   if (tools.is_array() && !tools.empty()) context["tools"] = tools;
   context["add_generation_prompt"] = add_generation_prompt;
   if (extra.is_object()) {

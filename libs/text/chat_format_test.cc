@@ -165,6 +165,29 @@ TEST(ChatFormatQwen3Test, MaskOfAToolCallingConversation) {
   EXPECT_LT(last->target_tokens, chat->target_tokens);
 }
 
+// OpenAI clients send `content: null` on assistant turns that only call tools (and text
+// parts as arrays); Qwen3's template calls string methods on the content, so both are
+// rendered as the equivalent strings, as OpenAI-compatible servers do.
+TEST(ChatFormatQwen3Test, NullContentAndTextPartsRenderAsStrings) {
+  auto format = ChatFormat::FromDirectory(ModelDir("qwen3"));
+  ASSERT_TRUE(format.ok()) << format.status();
+  const Json call = {{"id", "c1"}, {"type", "function"},
+                     {"function", {{"name", "read"}, {"arguments", "{\"path\":\"/a\"}"}}}};
+  auto messages = [&](Json assistant_content, Json user_content) {
+    return Json::array({{{"role", "user"}, {"content", user_content}},
+                        {{"role", "assistant"}, {"content", assistant_content}, {"tool_calls", Json::array({call})}},
+                        {{"role", "tool"}, {"tool_call_id", "c1"}, {"content", "text of a"}}});
+  };
+  auto with_strings = (*format)->Render(messages("", "Read a"), Json(), true);
+  ASSERT_TRUE(with_strings.ok()) << with_strings.status();
+  auto with_null = (*format)->Render(
+      messages(nullptr, Json::array({{{"type", "text"}, {"text", "Read "}}, {{"type", "text"}, {"text", "a"}}})), Json(),
+      true);
+  ASSERT_TRUE(with_null.ok()) << with_null.status();
+  EXPECT_EQ(*with_null, *with_strings);
+  EXPECT_NE(with_null->find("<tool_call>"), std::string::npos);
+}
+
 TEST(ChatFormatQwen3Test, EarlierTurnWithDroppedReasoningIsRefusedClearly) {
   auto format = ChatFormat::FromDirectory(ModelDir("qwen3"));
   ASSERT_TRUE(format.ok());
