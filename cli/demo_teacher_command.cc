@@ -1,6 +1,5 @@
 // `tracemill demo-teacher`: the scripted demo teacher (not a model) and the demo site on
 // one port, optionally with the demo files and a task file to collect with.
-#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -8,6 +7,7 @@
 
 #include "CLI/CLI.hpp"
 #include "cli/commands.h"
+#include "cli/run_until_signal.h"
 #include "libs/base/file_io.h"
 #include "libs/base/str_cat.h"
 #include "libs/demo/demo_tasks.h"
@@ -16,9 +16,6 @@
 
 namespace tracemill::cli {
 namespace {
-
-volatile std::sig_atomic_t g_stop = 0;
-void OnSignal(int) { g_stop = 1; }
 
 struct TeacherFlags {
   std::string host = "127.0.0.1";
@@ -71,9 +68,7 @@ int RunTeacher(const TeacherFlags& f) {
                "  endpoint  %s  (model %s, replies: %s)\n  site      %s\n%s%s%s  Ctrl-C stops it.\n",
                (*server)->base_url().c_str(), demo::kTeacherModel, f.mode.c_str(), (*server)->site_url().c_str(),
                files_dir.empty() ? "" : "  files     ", files_dir.c_str(), files_dir.empty() ? "" : "\n");
-  std::signal(SIGINT, OnSignal);
-  std::signal(SIGTERM, OnSignal);
-  loop.RunUntil([] { return g_stop != 0; });
+  RunUntilSignal(loop);
   std::fprintf(stderr, "demo-teacher: stopped after %lld completions\n",
                static_cast<long long>((*server)->completions()));
   return 0;

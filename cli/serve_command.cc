@@ -1,5 +1,4 @@
 // `tracemill serve`: a Qwen3 model (and LoRA adapters) behind an OpenAI-compatible API.
-#include <csignal>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -7,6 +6,7 @@
 
 #include "CLI/CLI.hpp"
 #include "cli/commands.h"
+#include "cli/run_until_signal.h"
 #include "libs/model/generate.h"
 #include "libs/model/qwen3_model.h"
 #include "libs/serve/chat_server.h"
@@ -15,9 +15,6 @@
 
 namespace tracemill::cli {
 namespace {
-
-volatile std::sig_atomic_t g_stop = 0;
-void OnSignal(int) { g_stop = 1; }
 
 struct ServeFlags {
   std::string model;
@@ -80,9 +77,7 @@ int RunServe(const ServeFlags& f) {
   std::fprintf(stderr, "serve: %s on %s (context %lld, batch %d); models: %s%s\n", f.model.c_str(),
                (*server)->base_url().c_str(), static_cast<long long>(context), f.max_batch, f.served_name.c_str(),
                adapters.c_str());
-  std::signal(SIGINT, OnSignal);
-  std::signal(SIGTERM, OnSignal);
-  loop.RunUntil([] { return g_stop != 0; });
+  RunUntilSignal(loop);
   const serve::ServerStats& s = (*server)->stats();
   std::fprintf(stderr, "serve: stopped after %lld completions (%lld prompt + %lld completion tokens), %lld errors\n",
                static_cast<long long>(s.completions.load()), static_cast<long long>(s.prompt_tokens.load()),

@@ -15,6 +15,7 @@
 #include "libs/model/qwen3_model.h"
 #include "libs/model/safetensors.h"
 #include "libs/model/torch_dtype.h"
+#include "tests/python_reference.h"
 
 namespace tracemill::model {
 namespace {
@@ -22,13 +23,8 @@ namespace {
 const std::string kScript = TRACEMILL_SOURCE_DIR "/libs/model/testdata/generate_reference.py";
 
 TEST(GenerateReferenceTest, GreedyTokensMatchAPythonGenerationLoop) {
-  ASSERT_EQ(std::system("/usr/bin/python3 -c 'import torch' 2>/dev/null"), 0)
-      << "Debian's python3-torch is not installed: run scripts/deps.sh";
-  Qwen3Config c = *Qwen3Preset("tiny");
-  c.vocab_size = 512;
-  c.num_hidden_layers = 3;
-  c.tie_word_embeddings = false;
-  c.rope_theta = 10000.0;
+  ASSERT_TRUE(HasPythonTorch()) << "Debian's python3-torch is not installed: run scripts/deps.sh";
+  const Qwen3Config c = ReferenceConfig();
   auto loaded = Qwen3Model::RandomInit(c, 13, {});
   ASSERT_TRUE(loaded.ok()) << loaded.status();
   std::shared_ptr<Qwen3Model> model(std::move(*loaded));

@@ -13,6 +13,7 @@
 #include "libs/model/qwen3_model.h"
 #include "libs/model/safetensors.h"
 #include "libs/model/torch_dtype.h"
+#include "tests/python_reference.h"
 
 namespace tracemill::model {
 namespace {
@@ -22,13 +23,8 @@ const std::string kScript = TRACEMILL_SOURCE_DIR "/libs/model/testdata/qwen3_ref
 TEST(Qwen3ReferenceTest, LogitsMatchAnIndependentPyTorchForward) {
   // The test command installs python3-torch (scripts/deps.sh); without it this must fail,
   // not pass silently.
-  ASSERT_EQ(std::system("/usr/bin/python3 -c 'import torch' 2>/dev/null"), 0)
-      << "Debian's python3-torch is not installed: run scripts/deps.sh";
-  Qwen3Config c = *Qwen3Preset("tiny");
-  c.vocab_size = 512;
-  c.num_hidden_layers = 3;
-  c.tie_word_embeddings = false;
-  c.rope_theta = 10000.0;
+  ASSERT_TRUE(HasPythonTorch()) << "Debian's python3-torch is not installed: run scripts/deps.sh";
+  const Qwen3Config c = ReferenceConfig();
   auto model = Qwen3Model::RandomInit(c, 11, {});
   ASSERT_TRUE(model.ok()) << model.status();
   // Larger weights than the 0.02 init so that differences would show.

@@ -58,10 +58,7 @@ absl::StatusOr<std::unique_ptr<TeacherServer>> TeacherServer::Start(net::EventLo
   return server;
 }
 
-std::string TeacherServer::base_url() const {
-  std::string url = http_->Url("/v1");
-  return url;
-}
+std::string TeacherServer::base_url() const { return http_->Url("/v1"); }
 
 std::string TeacherServer::site_url() const { return http_->Url("/site"); }
 

@@ -131,7 +131,7 @@ struct HttpExchange::Connection : std::enable_shared_from_this<HttpExchange::Con
       }
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
-      PeerGone();
+      Close();
       return;
     }
     if (closed) return;
@@ -155,7 +155,7 @@ struct HttpExchange::Connection : std::enable_shared_from_this<HttpExchange::Con
     if (closed) return;
     if (revents & EventLoop::kReadable) ReadSome();
     if (closed) return;
-    if ((revents & EventLoop::kError) && !(revents & EventLoop::kReadable)) PeerGone();
+    if ((revents & EventLoop::kError) && !(revents & EventLoop::kReadable)) Close();
   }
 
   void ReadSome() {
@@ -163,7 +163,7 @@ struct HttpExchange::Connection : std::enable_shared_from_this<HttpExchange::Con
     const ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
     if (n < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
-      PeerGone();
+      Close();
       return;
     }
     last_activity = Clock::now();
@@ -253,11 +253,6 @@ struct HttpExchange::Connection : std::enable_shared_from_this<HttpExchange::Con
     }
     Flush();
     if (!closed) Dispatch();
-  }
-
-  void PeerGone() {
-    if (closed) return;
-    Close();
   }
 
   void Close() {

@@ -63,7 +63,6 @@ struct Completion : std::enable_shared_from_this<Completion> {
   llm::HermesOptions hermes;  // where the reply starts: content, or inside an opened <think>
   llm::HermesStreamParser parser;
   int calls = 0;
-  std::string stream_error;
 
   Json Chunk(Json delta, Json finish) const {
     return {{"id", id},
