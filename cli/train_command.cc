@@ -59,6 +59,7 @@ struct TrainFlags {
   std::string dtype = "auto";
   std::string optimizer = "adamw";
   bool gradient_checkpointing = false;
+  std::vector<std::string> freeze;
   bool merge = false;
   int64_t checkpoint_every = 0;
   bool resume = false;
@@ -156,6 +157,7 @@ int RunTrain(const TrainFlags& f) {
   options.device = f.device;
   options.optimizer = *optimizer;
   options.gradient_checkpointing = f.gradient_checkpointing;
+  options.frozen = f.freeze;
   std::error_code ec;
   std::filesystem::create_directories(f.out, ec);
   if (ec) return Fail(absl::InternalError(base::StrCat("cannot create ", f.out)));
@@ -240,6 +242,9 @@ void AddTrainCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--data", f->data, "Dataset directory from tracemill unroll")->required();
   cmd->add_option("-o,--out", f->out, "Output directory")->required();
   cmd->add_flag("--full", f->full, "Full fine-tune instead of LoRA");
+  cmd->add_option("--freeze", f->freeze,
+                  "With --full: keep weights whose names start with these frozen (e.g. "
+                  "model.embed_tokens)");
   cmd->add_option("--lora-r", f->lora_r, "LoRA rank")->capture_default_str();
   cmd->add_option("--lora-alpha", f->lora_alpha, "LoRA alpha")->capture_default_str();
   cmd->add_option("--lora-dropout", f->lora_dropout, "LoRA dropout")->capture_default_str();

@@ -201,6 +201,7 @@ net::Task<absl::Status> AgentSession::Open() {
       open_error_ = std::string(listed.status().message());
       break;
     }
+    std::erase_if(*listed, [&](const mcp::McpTool& t) { return !cfg.Offers(t.name); });
     tools.push_back({cfg.name, std::move(*listed)});
   }
   names_ = mcp::ToolNameMap::Build(tools);

@@ -135,6 +135,29 @@ TEST(AgentTest, BadCallsBecomeToolMessagesNotCrashes) {
   EXPECT_NE(t.messages[6].content->find("not a JSON object"), std::string::npos);
 }
 
+TEST(AgentTest, IncludeAndExcludeToolsFilterWhatTheModelIsOffered) {
+  FakeModel model;
+  model.script = [](int n, const Json& req) {
+    if (n == 0) {
+      std::vector<std::string> names;
+      for (const Json& t : req["tools"]) names.push_back(t["function"]["name"]);
+      EXPECT_EQ(names, (std::vector<std::string>{"tool_0", "tool_1"}));
+      return Reply("", {{"tool_3", "{}"}, {"tool_0", R"({"x": 1})"}});
+    }
+    return Reply("ok");
+  };
+  Harness h;
+  h.servers[0].include_tools = {"tool_0", "tool_1", "tool_3"};
+  h.servers[0].exclude_tools = {"tool_3"};
+  trace::Trace t = h.Run(model, AgentOptions());
+  EXPECT_EQ(t.outcome.status, "success");
+  EXPECT_EQ(t.tools.size(), 2u);
+  ASSERT_EQ(t.messages.size(), 5u);
+  // A filtered-out tool is unknown to the agent even though the server has it.
+  EXPECT_EQ(*t.messages[2].content, "Tool \"tool_3\" not found.");
+  EXPECT_NE(t.messages[3].content->find("args {\"x\": 1}"), std::string::npos);
+}
+
 TEST(AgentTest, EveryLimitIsTheOutcome) {
   FakeModel looping;
   looping.script = [](int, const Json&) { return Reply("", {{"tool_0", "{}"}}); };

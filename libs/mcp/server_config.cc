@@ -1,5 +1,6 @@
 #include "libs/mcp/server_config.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
@@ -289,6 +290,23 @@ class Parser {
       TM_ASSIGN_OR_RETURN(config.headers,
                           StringMap(*it, Field(path, "headers"), expand, /*headers=*/true));
     }
+    for (const char* key : {"includeTools", "excludeTools"}) {
+      auto it = entry.find(key);
+      if (it == entry.end()) continue;
+      const std::string list_path = Field(path, key);
+      if (!it->is_array()) {
+        return Bad(list_path, base::StrCat("not an array but ", base::JsonTypeName(*it)));
+      }
+      std::vector<std::string>& list =
+          std::string_view(key) == "includeTools" ? config.include_tools : config.exclude_tools;
+      for (size_t i = 0; i < it->size(); ++i) {
+        const std::string item_path = base::StrCat(list_path, "[", i, "]");
+        if (!(*it)[i].is_string() || (*it)[i].get_ref<const std::string&>().empty()) {
+          return Bad(item_path, "not a tool name (a non-empty string)");
+        }
+        list.push_back((*it)[i].get<std::string>());
+      }
+    }
     if (auto it = entry.find("timeout"); it != entry.end()) {
       const std::string timeout_path = Field(path, "timeout");
       if (!it->is_number()) {
@@ -309,6 +327,13 @@ class Parser {
 };
 
 }  // namespace
+
+bool ServerConfig::Offers(std::string_view name) const {
+  auto named = [&](const std::vector<std::string>& list) {
+    return std::find(list.begin(), list.end(), name) != list.end();
+  };
+  return (include_tools.empty() || named(include_tools)) && !named(exclude_tools);
+}
 
 absl::StatusOr<std::vector<ServerConfig>> ParseMcpServers(const Json& json, std::string_view where,
                                                           const EnvLookup& env) {

@@ -18,6 +18,8 @@
 //            with command/url. "sse" (the deprecated HTTP+SSE transport) is refused.
 //   timeout  number   per-request timeout in milliseconds, 1 to 86400000 (default 60000)
 //   disabled bool     returned with disabled = true so callers can report it
+//   includeTools [string]  only these of the server's tools are offered to the model
+//   excludeTools [string]  these are not (applied after includeTools; Gemini CLI's names)
 // Exactly one of command and url. Other keys are ignored, so configs written for other
 // clients load. Server names are the object's keys: non-empty, and unique because a JSON
 // object holds each key once (a repeated key keeps its last value).
@@ -58,8 +60,12 @@ struct ServerConfig {
   std::string cwd;
   std::chrono::milliseconds timeout{60000};
   bool disabled = false;
+  std::vector<std::string> include_tools;  // empty: all
+  std::vector<std::string> exclude_tools;
 
   bool is_http() const { return !url.empty(); }
+  // Whether the tool `name` of this server is offered to the model.
+  bool Offers(std::string_view name) const;
 };
 
 // Looks up an environment variable; nullopt when unset.

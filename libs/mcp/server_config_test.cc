@@ -233,6 +233,30 @@ TEST(ServerConfigTest, Timeout) {
             "agent.json: x.timeout: not a number (milliseconds) but boolean");
 }
 
+TEST(ServerConfigTest, ToolFilters) {
+  auto r = Parse(R"({"mcpServers": {
+      "files": {"command": "fs", "includeTools": ["read_text_file", "write_file"],
+                "excludeTools": ["write_file"]},
+      "web": {"url": "http://127.0.0.1:9/mcp", "excludeTools": ["browser_close"]},
+      "all": {"command": "x"}}})");
+  ASSERT_TRUE(r.ok()) << r.status();
+  const ServerConfig& files = (*r)[0];
+  EXPECT_EQ(files.include_tools, (std::vector<std::string>{"read_text_file", "write_file"}));
+  EXPECT_TRUE(files.Offers("read_text_file"));
+  EXPECT_FALSE(files.Offers("write_file"));  // excluded wins
+  EXPECT_FALSE(files.Offers("list_directory"));  // not included
+  EXPECT_TRUE((*r)[1].Offers("browser_navigate"));
+  EXPECT_FALSE((*r)[1].Offers("browser_close"));
+  EXPECT_TRUE((*r)[2].Offers("anything"));
+
+  EXPECT_EQ(Error(R"({"s": {"command": "x", "includeTools": "read_text_file"}})"),
+            "agent.json: s.includeTools: not an array but string");
+  EXPECT_EQ(Error(R"({"s": {"command": "x", "excludeTools": ["a", 3]}})"),
+            "agent.json: s.excludeTools[1]: not a tool name (a non-empty string)");
+  EXPECT_EQ(Error(R"({"s": {"command": "x", "includeTools": [""]}})"),
+            "agent.json: s.includeTools[0]: not a tool name (a non-empty string)");
+}
+
 TEST(ServerConfigTest, VariablesExpandInEveryStringField) {
   auto r = Parse(R"({"s": {"command": "${HOME}/bin/srv", "args": ["--dir=${HOME}", "${NOPE:-dflt}"],
                           "env": {"API_KEY": "${KEY}", "LEVEL": "${NOPE:-info}"}, "cwd": "${HOME}"},

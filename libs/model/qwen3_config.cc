@@ -83,6 +83,7 @@ absl::StatusOr<Qwen3Config> ParseQwen3Config(std::string_view text, std::string_
   TM_RETURN_IF_ERROR(GetInt(j, "eos_token_id", where, false, &c.eos_token_id));
   TM_RETURN_IF_ERROR(GetDouble(j, "rms_norm_eps", where, &c.rms_norm_eps));
   TM_RETURN_IF_ERROR(GetDouble(j, "rope_theta", where, &c.rope_theta));
+  TM_RETURN_IF_ERROR(GetDouble(j, "initializer_range", where, &c.initializer_range));
   if (auto rp = j.find("rope_parameters"); rp != j.end() && rp->is_object()) {
     TM_RETURN_IF_ERROR(GetDouble(*rp, "rope_theta", where, &c.rope_theta));
     if (rp->contains("rope_type") && (*rp)["rope_type"] != "default") {
@@ -139,7 +140,7 @@ std::string Qwen3ConfigJson(const Qwen3Config& c) {
   j["head_dim"] = c.head_dim;
   j["hidden_act"] = "silu";
   j["hidden_size"] = c.hidden_size;
-  j["initializer_range"] = 0.02;
+  j["initializer_range"] = c.initializer_range;
   j["intermediate_size"] = c.intermediate_size;
   j["max_position_embeddings"] = c.max_position_embeddings;
   j["max_window_layers"] = c.num_hidden_layers;
@@ -179,6 +180,7 @@ absl::StatusOr<Qwen3Config> Qwen3Preset(std::string_view name) {
     c.num_key_value_heads = 2;
     c.head_dim = 64;
     c.torch_dtype = "float32";
+    c.initializer_range = 0.0625;  // 1/sqrt(256)
     return c;
   }
   if (name == "tiny") {
@@ -189,6 +191,7 @@ absl::StatusOr<Qwen3Config> Qwen3Preset(std::string_view name) {
     c.num_key_value_heads = 2;
     c.head_dim = 16;
     c.torch_dtype = "float32";
+    c.initializer_range = 0.125;  // 1/sqrt(64)
     return c;
   }
   return absl::InvalidArgumentError(base::StrCat(

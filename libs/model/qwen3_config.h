@@ -31,6 +31,10 @@ struct Qwen3Config {
   int64_t bos_token_id = 151643;
   int64_t eos_token_id = 151645;
   std::string torch_dtype = "bfloat16";
+  // The standard deviation of RandomInit's normal weights (transformers' init). 0.02 suits
+  // the released widths; the tiny presets use about 1/sqrt(hidden_size), without which
+  // the tied output layer of a 64-wide model cannot reach confident logits.
+  double initializer_range = 0.02;
 
   // Parameters in the model (a tied lm_head counted once).
   int64_t ParameterCount() const;

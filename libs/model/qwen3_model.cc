@@ -522,7 +522,7 @@ absl::StatusOr<std::unique_ptr<Qwen3Model>> Qwen3Model::RandomInit(const Qwen3Co
       at::Generator gen = at::detail::createCPUGenerator(seed);
       for (const auto& [name, shape] : ExpectedWeights(config)) {
         at::Tensor w = IsNormWeight(name) ? at::ones(shape, at::kFloat)
-                                          : at::normal(0.0, 0.02, shape, gen, at::kFloat);
+                                          : at::normal(0.0, config.initializer_range, shape, gen, at::kFloat);
         impl->weights[name] = w.to(impl->dtype);
       }
     } else {
@@ -536,7 +536,7 @@ absl::StatusOr<std::unique_ptr<Qwen3Model>> Qwen3Model::RandomInit(const Qwen3Co
       const at::TensorOptions on = at::TensorOptions().dtype(impl->dtype).device(impl->device);
       for (const auto& [name, shape] : ExpectedWeights(config)) {
         impl->weights[name] =
-            IsNormWeight(name) ? at::ones(shape, on) : at::empty(shape, on).normal_(0.0, 0.02, gen);
+            IsNormWeight(name) ? at::ones(shape, on) : at::empty(shape, on).normal_(0.0, config.initializer_range, gen);
       }
     }
   } catch (const std::exception& e) {

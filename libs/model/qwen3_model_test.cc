@@ -42,7 +42,10 @@ TEST(Qwen3ConfigTest, PresetsAndJsonRoundTrip) {
     EXPECT_EQ(back->num_key_value_heads, c->num_key_value_heads);
     EXPECT_EQ(back->head_dim, c->head_dim);
     EXPECT_EQ(back->tie_word_embeddings, c->tie_word_embeddings);
+    EXPECT_EQ(back->initializer_range, c->initializer_range);
   }
+  EXPECT_EQ(Qwen3Preset("tiny")->initializer_range, 0.125);  // 1/sqrt(64)
+  EXPECT_EQ(Qwen3Preset("0.6b-shape")->initializer_range, 0.02);
   EXPECT_EQ(Qwen3Preset("0.6b-shape")->ParameterCount(), 596049920);
   EXPECT_EQ(Qwen3Preset("4b-shape")->ParameterCount(), 4022468096);
   EXPECT_FALSE(Qwen3Preset("huge").ok());
@@ -80,6 +83,18 @@ TEST(Qwen3ConfigTest, AcceptsRopeParametersAndRefusesWhatItCannotCompute) {
   }
   EXPECT_FALSE(ParseQwen3Config("{", "c.json").ok());
   EXPECT_FALSE(ParseQwen3Config(R"({"hidden_size": 8})", "c.json").ok());
+}
+
+TEST(Qwen3ModelTest, RandomInitDrawsWithTheConfigsInitializerRange) {
+  for (double range : {0.02, 0.125}) {
+    Qwen3Config c = TinyConfig();
+    c.initializer_range = range;
+    auto model = Qwen3Model::RandomInit(c, 3, {});
+    ASSERT_TRUE(model.ok()) << model.status();
+    const double std = (*model)->weights().at("model.embed_tokens.weight").std().item<double>();
+    EXPECT_NEAR(std, range, 0.05 * range);
+    EXPECT_EQ((*model)->weights().at("model.norm.weight").mean().item<double>(), 1.0);
+  }
 }
 
 TEST(Qwen3ModelTest, SaveLoadRoundTripGivesTheSameLogits) {

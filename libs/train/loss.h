@@ -22,7 +22,8 @@ namespace tracemill::train {
 
 // hidden [N, H] (any float dtype), weight [vocab, H], labels [N] (int64, all valid).
 // Logits are hidden·weightᵀ in the hidden dtype, then fp32, as the model's Logits. The
-// result is an fp32 scalar. `chunk_rows` <= 0 picks chunks of about 2^27 logits.
+// result is an fp32 scalar. `chunk_rows` <= 0 picks chunks of about 2^22 logits on the CPU
+// (one reused buffer, small enough for the heap) and 2^27 on an accelerator.
 at::Tensor CrossEntropySum(const at::Tensor& hidden, const at::Tensor& weight,
                            const at::Tensor& labels, int64_t chunk_rows = 0);
 

@@ -247,7 +247,17 @@ absl::StatusOr<TrainReport> Trainer::Run(const std::vector<Example>& train,
     params = model_->lora()->Parameters();
   } else {
     model_->SetBaseTrainable(true);
-    for (auto& [name, w] : model_->mutable_weights()) params.push_back(w);
+    for (auto& [name, w] : model_->mutable_weights()) {
+      const bool frozen = std::any_of(o.frozen.begin(), o.frozen.end(), [&](const std::string& f) {
+        return name.rfind(f, 0) == 0;
+      });
+      if (frozen) {
+        w.set_requires_grad(false);
+      } else {
+        params.push_back(w);
+      }
+    }
+    if (params.empty()) return absl::InvalidArgumentError("every weight is frozen: nothing to train");
   }
   MetricsLog metrics(o.metrics_path);
   std::unique_ptr<TensorBoardWriter> tensorboard;

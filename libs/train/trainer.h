@@ -50,6 +50,10 @@ struct TrainOptions {
   OptimizerKind optimizer = OptimizerKind::kAdamW;
   int64_t min_8bit_size = 4096;  // adamw8bit: smaller tensors keep fp32 state
   bool gradient_checkpointing = false;  // Qwen3Model::SetGradientCheckpointing
+  // A full fine-tune keeps the weights whose names start with one of these frozen (e.g.
+  // "model.embed_tokens": with a tied head, a random embedding's dense gradient and
+  // optimizer update are most of a tiny model's step). Ignored with LoRA.
+  std::vector<std::string> frozen;
   bool packing = false;
   int64_t max_seq_len = 32768;
   int64_t eval_every = 0;  // optimizer steps; 0: only before and after

@@ -141,6 +141,27 @@ TEST(TrainerTest, FullFineTuneLearnsTheLookupTask) {
       << *report->eval_before << " -> " << *report->eval_after;
 }
 
+TEST(TrainerTest, FrozenWeightsStayAsTheyWereAndTheRestLearns) {
+  auto model = Tiny();
+  const at::Tensor embed_before = model->weights().at("model.embed_tokens.weight").clone();
+  const at::Tensor q_before = model->weights().at("model.layers.0.self_attn.q_proj.weight").clone();
+  TrainOptions o;
+  o.lr = 3e-3;
+  o.epochs = 10;
+  o.batch_size = 8;
+  o.frozen = {"model.embed_tokens"};
+  auto report = Trainer(model.get(), o).Run(LookupTask(64, 1), LookupTask(16, 2));
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_TRUE(torch::equal(model->weights().at("model.embed_tokens.weight"), embed_before));
+  EXPECT_FALSE(torch::equal(model->weights().at("model.layers.0.self_attn.q_proj.weight"), q_before));
+  EXPECT_LT(*report->eval_after, 0.8 * *report->eval_before)
+      << *report->eval_before << " -> " << *report->eval_after;
+
+  o.frozen = {"model."};  // every weight of a tied model
+  auto none = Trainer(model.get(), o).Run(LookupTask(8, 1), {});
+  EXPECT_FALSE(none.ok());
+}
+
 TEST(TrainerTest, AccumulationEqualsOneLargeBatch) {
   std::vector<Example> data = LookupTask(4, 3);
   auto run = [&](int64_t batch, int64_t accum) {
