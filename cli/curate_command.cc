@@ -31,6 +31,7 @@ struct CurateFlags {
   std::vector<std::string> delete_messages;
   std::vector<std::string> delete_user_turns;
   bool merge_user_turns = false;
+  bool drop_reasoning = false;
   int64_t truncate = -1;  // -1: as the rules say; 0: off
   bool no_redact = false;
   bool redact_emails = false;
@@ -85,6 +86,7 @@ int RunCurate(const CurateFlags& f) {
     options.delete_user_turns.push_back(*ref);
   }
   if (f.merge_user_turns) options.merge_user_turns = true;
+  if (f.drop_reasoning) options.drop_reasoning = true;
   if (f.truncate >= 0) options.truncate_tool_results = static_cast<size_t>(f.truncate);
   if (f.no_redact) options.redact = false;
   if (f.redact_emails) options.redact_options.emails = true;
@@ -180,6 +182,9 @@ void AddCurateCommand(CLI::App& app, int* exit_code) {
                   "Delete the K-th user turn (0-based) of trace ID, as ID:K (repeatable)");
   cmd->add_flag("--merge-user-turns", flags->merge_user_turns,
                 "Merge consecutive user messages into one");
+  cmd->add_flag("--drop-reasoning", flags->drop_reasoning,
+                "Strip assistant reasoning (reasoning_content, <think> blocks): rows for a student "
+                "that answers without thinking");
   cmd->add_option("--truncate-tool-results", flags->truncate,
                   "Truncate tool results to N characters, with the reference agent's marker "
                   "(0: off, overriding the rules file)")

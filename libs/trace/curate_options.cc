@@ -148,6 +148,8 @@ absl::Status ParseEdits(std::string_view where, const YAML::Node& edits, const s
       TM_RETURN_IF_ERROR(GetRefs(where, v, key, &o->delete_user_turns));
     } else if (key == "merge_user_turns") {
       TM_RETURN_IF_ERROR(GetBool(where, v, key, &o->merge_user_turns));
+    } else if (key == "drop_reasoning") {
+      TM_RETURN_IF_ERROR(GetBool(where, v, key, &o->drop_reasoning));
     } else if (key == "merge_separator") {
       TM_RETURN_IF_ERROR(GetString(where, v, key, &o->merge_separator));
     } else if (key == "truncate_tool_results") {

@@ -14,6 +14,7 @@
 //     delete_user_turns: ["<trace id>:<0-based user turn>"]
 //     merge_user_turns: false
 //     merge_separator: "\n\n"
+//     drop_reasoning: false         # strip assistant reasoning (a non-thinking student)
 //     truncate_tool_results: 16000  # characters; 0 = off
 //     truncate_tool_results_tokens: 4000   # model tokens (needs --model); 0 = off
 //     redact: true
@@ -62,6 +63,7 @@ struct CurateOptions {
   std::vector<MessageRef> delete_user_turns;
   bool merge_user_turns = false;
   std::string merge_separator = "\n\n";
+  bool drop_reasoning = false;
   size_t truncate_tool_results = 0;
   bool redact = true;
   RedactOptions redact_options;

@@ -40,6 +40,7 @@ edits:
   delete_user_turns: "run-2:0"
   merge_user_turns: true
   merge_separator: " | "
+  drop_reasoning: true
   truncate_tool_results: 16000
   truncate_tool_results_tokens: 4000
   redact: true
@@ -64,6 +65,7 @@ tokens:
   EXPECT_EQ(o->delete_user_turns[0].trace_id, "run-2");
   EXPECT_TRUE(o->merge_user_turns);
   EXPECT_EQ(o->merge_separator, " | ");
+  EXPECT_TRUE(o->drop_reasoning);
   EXPECT_EQ(o->truncate_tool_results, 16000u);
   EXPECT_TRUE(o->redact_options.emails);
   EXPECT_FALSE(o->dedupe);

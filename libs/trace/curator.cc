@@ -132,6 +132,7 @@ CurateDecision Curator::Process(Trace* trace) {
   }
   if (options_.drop_guidance) DropGuidance(trace, options_.guidance_texts);
   if (options_.merge_user_turns) MergeConsecutiveUserTurns(trace, options_.merge_separator);
+  if (options_.drop_reasoning) DropReasoning(trace);
   if (options_.redact) redactor_.RedactTrace(trace, &report_.redactions);
   if (options_.truncate_tool_results > 0) {
     TruncateToolResults(trace, options_.truncate_tool_results);

@@ -386,6 +386,45 @@ int MergeConsecutiveUserTurns(Trace* trace, std::string_view separator) {
   return count;
 }
 
+int DropReasoning(Trace* trace) {
+  std::vector<Provenance> entries;
+  for (size_t i = 0; i < trace->messages.size(); ++i) {
+    Message& m = trace->messages[i];
+    if (m.role != Role::kAssistant) continue;
+    size_t chars = 0;
+    if (m.reasoning_content.has_value()) {
+      chars += m.reasoning_content->size();
+      m.reasoning_content.reset();
+    }
+    if (auto it = m.extra.find("reasoning"); it != m.extra.end()) {
+      if (it->is_string()) chars += it->get_ref<const std::string&>().size();
+      m.extra.erase(it);
+    }
+    bool changed = chars > 0;
+    if (m.content.has_value()) {
+      const std::string& text = *m.content;
+      const size_t open = text.find_first_not_of(" \t\r\n");
+      if (open != std::string::npos && text.compare(open, 7, "<think>") == 0) {
+        const size_t close = text.find("</think>", open);
+        if (close != std::string::npos) {
+          size_t rest = text.find_first_not_of(" \t\r\n", close + 8);
+          if (rest == std::string::npos) rest = text.size();
+          chars += close + 8 - open;
+          m.content = text.substr(rest);
+          changed = true;
+        }
+      }
+    }
+    if (changed) {
+      entries.push_back({"drop_reasoning", base::StrCat("dropped ", chars, " bytes of reasoning"),
+                         static_cast<int>(i)});
+    }
+  }
+  const int count = static_cast<int>(entries.size());
+  AddReversed(trace, std::move(entries));
+  return count;
+}
+
 int TruncateToolResults(Trace* trace, size_t max_chars) {
   if (max_chars == 0) return 0;
   return TruncateWith(trace, max_chars, CharMeasure(max_chars), "characters");

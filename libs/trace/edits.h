@@ -64,6 +64,12 @@ absl::Status DeleteUserTurn(Trace* trace, int turn);
 // merged (so DropGuidance can still remove them). op "merge_user_turns", one entry per run.
 int MergeConsecutiveUserTurns(Trace* trace, std::string_view separator = "\n\n");
 
+// Removes the reasoning of assistant messages: `reasoning_content`, a `reasoning` key
+// some servers add (kept in `extra`), and a <think>…</think> block at the start of string
+// content (with the whitespace after it), for a student that should answer without
+// thinking out loud. op "drop_reasoning", one entry per message changed.
+int DropReasoning(Trace* trace);
+
 // Truncates tool-result text longer than `max_chars` Unicode code points (Python `len`,
 // as the reference agent counted) to its first `max_chars` code points followed by the
 // reference agent's marker "\n[Content truncated to N characters]", N = max_chars.

@@ -571,5 +571,30 @@ TEST(DropGuidanceTest, MarkedAssistantTakesItsToolResults) {
             "dropped guidance-marked assistant message (2 characters) and its 2 tool results");
 }
 
+TEST(DropReasoningTest, ReasoningFieldsAndLeadingThinkBlocksGo) {
+  Trace t = ParseOrFail(R"({"id":"r","messages":[
+    {"role":"user","content":"<think>a user's text is left alone</think>"},
+    {"role":"assistant","content":null,"reasoning_content":"I read it.",
+     "tool_calls":[{"id":"c1","type":"function","function":{"name":"read","arguments":"{}"}}]},
+    {"role":"tool","tool_call_id":"c1","content":"x"},
+    {"role":"assistant","content":"\n<think>\nplain text thinking\n</think>\n\nThe answer.",
+     "reasoning":"vLLM's copy"},
+    {"role":"assistant","content":"No <think> here: only a leading block counts."},
+    {"role":"assistant","content":"<think>never closed"}]})");
+  EXPECT_EQ(DropReasoning(&t), 2);
+  EXPECT_FALSE(t.messages[1].reasoning_content.has_value());
+  EXPECT_EQ(t.messages[1].tool_calls.size(), 1u);
+  EXPECT_EQ(*t.messages[3].content, "The answer.");
+  EXPECT_FALSE(t.messages[3].extra.contains("reasoning"));
+  EXPECT_EQ(*t.messages[0].content, "<think>a user's text is left alone</think>");
+  EXPECT_EQ(*t.messages[4].content, "No <think> here: only a leading block counts.");
+  EXPECT_EQ(*t.messages[5].content, "<think>never closed");
+  ASSERT_EQ(t.provenance.size(), 2u);
+  EXPECT_EQ(t.provenance[0].op, "drop_reasoning");
+  EXPECT_EQ(t.provenance[0].message_index, 3);  // back to front
+  EXPECT_EQ(t.provenance[1].detail, "dropped 10 bytes of reasoning");
+  EXPECT_EQ(DropReasoning(&t), 0);  // nothing left to drop
+}
+
 }  // namespace
 }  // namespace tracemill::trace
