@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   tracemill::cli::AddTokenizeCommand(app, &exit_code);
   tracemill::cli::AddEvalCommand(app, &exit_code);
 #ifdef TRACEMILL_HAS_TORCH
+  tracemill::cli::AddDemoCommand(app, &exit_code);
   tracemill::cli::AddModelCommand(app, &exit_code);
   tracemill::cli::AddTrainCommand(app, &exit_code);
   tracemill::cli::AddServeCommand(app, &exit_code);

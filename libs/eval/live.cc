@@ -29,6 +29,7 @@ void AddTry(const LiveTry& t, LiveStats* s) {
   s->validity.count += t.valid_tool_calls;
   s->validity.n += t.tool_calls;
   s->first_tool.Add(t.first_tool_ok);
+  s->valid_use.Add(t.tool_calls > 0 && t.valid_tool_calls == t.tool_calls);
 }
 
 Json StatsToJson(const LiveStats& s) {
@@ -36,6 +37,7 @@ Json StatsToJson(const LiveStats& s) {
           {"pass@1", ProportionToJson(s.pass_at_1)},
           {"pass^k", ProportionToJson(s.pass_all)},
           {"tool_call_validity", ProportionToJson(s.validity)},
+          {"valid_tool_use", ProportionToJson(s.valid_use)},
           {"tool_name_accuracy", ProportionToJson(s.first_tool)}};
 }
 
@@ -94,6 +96,7 @@ std::vector<Metric> LiveResult::Metrics() const {
       {"pass@1", "mean success over all tries; n = tasks x tries", overall.pass_at_1},
       {"pass^k", base::StrCat("tasks whose ", k, " tries all pass; n = tasks"), overall.pass_all},
       {"tool_call_validity", "tool calls whose arguments are a JSON object; n = tool calls", overall.validity},
+      {"valid_tool_use", "traces with at least one tool call, all valid; n = traces", overall.valid_use},
       {"tool_name_accuracy", "traces whose first call names the family's tool; n = traces", overall.first_tool},
   };
   for (const auto& [family, s] : families) {

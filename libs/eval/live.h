@@ -14,6 +14,9 @@
 //                       <tool_call> block counts as an invalid call) n: tool calls
 //   tool_name_accuracy  traces whose first tool call names the tool the family needs
 //                       (FamilyTools; a server prefix "srv__" is allowed) n: traces
+//   valid_tool_use      traces with at least one tool call, every one of them valid: unlike
+//                       tool_call_validity it is 0, not n/a, for a model that never calls
+//                       n: traces
 // Traces go to OUT_DIR/try-N (N from 1), which must be new or empty: a live evaluation
 // never reuses traces. Blocking; runs its own event loop per try (agent::Collect).
 #ifndef TRACEMILL_LIBS_EVAL_LIVE_H_
@@ -60,7 +63,7 @@ LiveTry ScoreLiveTrace(const demo::DemoTask& task, const trace::Trace& trace, in
 
 struct LiveStats {
   int tasks = 0;
-  Proportion pass_at_1, pass_all, validity, first_tool;
+  Proportion pass_at_1, pass_all, validity, first_tool, valid_use;
 };
 
 struct LiveResult {
@@ -70,7 +73,7 @@ struct LiveResult {
   LiveStats overall;
   double seconds = 0;
 
-  // Overall pass@1, pass^k, tool_call_validity, tool_name_accuracy, then pass@1 per family
+  // Overall pass@1, pass^k, tool_call_validity, valid_tool_use, tool_name_accuracy, then pass@1 per family
   // ("pass@1 first_line").
   std::vector<Metric> Metrics() const;
   Json ToJson() const;  // metrics, per-family stats and every try

