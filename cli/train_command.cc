@@ -18,6 +18,7 @@
 #include "libs/base/progress.h"
 #include "libs/base/str_cat.h"
 #include "libs/model/lora.h"
+#include "libs/model/model_init.h"
 #include "libs/model/qwen3_model.h"
 #include "libs/text/chat_format.h"
 #include "libs/train/dataset_examples.h"
@@ -69,19 +70,6 @@ struct TrainFlags {
 int Fail(const absl::Status& status) {
   std::fprintf(stderr, "tracemill train: %s\n", std::string(status.message()).c_str());
   return 1;
-}
-
-// Copies the tokenizer files so an output directory is a complete model.
-void CopyTokenizerFiles(const std::string& from, const std::string& to) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  for (const char* name : {"tokenizer.json", "tokenizer_config.json", "chat_template.jinja",
-                           "generation_config.json"}) {
-    if (fs::exists(fs::path(from) / name, ec)) {
-      fs::copy_file(fs::path(from) / name, fs::path(to) / name,
-                    fs::copy_options::overwrite_existing, ec);
-    }
-  }
 }
 
 int RunTrain(const TrainFlags& f) {
@@ -190,14 +178,14 @@ int RunTrain(const TrainFlags& f) {
     saved = lora->SavePeft(f.out + "/adapter", f.model);
   } else {
     saved = (*model)->Save(f.out + "/model", model::WeightDType::kFloat32);
-    if (saved.ok()) CopyTokenizerFiles(f.model, f.out + "/model");
+    if (saved.ok()) saved = model::CopyTokenizerFiles(f.model, f.out + "/model");
   }
   if (!saved.ok()) return Fail(saved);
   if (f.merge && lora) {
     absl::Status merged = (*model)->MergeLora();
     if (merged.ok()) merged = (*model)->Save(f.out + "/merged", model::WeightDType::kBFloat16);
     if (!merged.ok()) return Fail(merged);
-    CopyTokenizerFiles(f.model, f.out + "/merged");
+    if (auto copied = model::CopyTokenizerFiles(f.model, f.out + "/merged"); !copied.ok()) return Fail(copied);
   }
   Json summary = {{"steps", report->steps},
                   {"examples", report->examples},

@@ -22,7 +22,7 @@ const std::string kSource = TRACEMILL_SOURCE_DIR;
 TEST(CliTest, EveryCommandHasHelp) {
   for (const char* cmd : {"", "collect ", "chat ", "demo-teacher ", "eval ", "eval next-turn ", "eval live ", "curate ", "unroll ", "tokenize "
 #ifdef TRACEMILL_HAS_TORCH
-                          , "model ", "model init ", "train ", "serve "
+                          , "demo ", "model ", "model init ", "train ", "serve "
 #endif
        }) {
     Result r = RunTracemill(std::string(cmd) + "--help");

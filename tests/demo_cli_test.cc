@@ -31,7 +31,7 @@ double Rate(const Json& proportion) {
 TEST(DemoTest, AReducedDemoTeachesTheStudentToCallTools) {
   const std::string dir = base::FreshTestDir();
   const Result r = RunTracemill("demo -o " + dir +
-                                " --train-tasks 48 --eval-tasks 12 --steps 120 --threads 2 --chromium '' -q");
+                                " --train-tasks 48 --eval-tasks 12 --steps 200 --threads 2 --chromium '' -q");
   ASSERT_EQ(r.code, 0) << r.output;
   for (const char* stage : {"[1/7] collect", "[4/7] baseline", "[5/7] train", "[6/7] candidate", "[7/7] report"}) {
     EXPECT_NE(r.output.find(stage), std::string::npos) << stage << "\n" << r.output;

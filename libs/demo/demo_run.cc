@@ -8,6 +8,7 @@
 #include <tuple>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <utility>
 
 #include "absl/cleanup/cleanup.h"
@@ -55,13 +56,31 @@ absl::Status InStage(std::string_view stage, const absl::Status& status) {
   return absl::Status(status.code(), base::StrCat(stage, ": ", std::string(status.message())));
 }
 
-// The agent the teacher and the student both drive: the same system prompt, tools and
-// limits, so the student is evaluated on exactly what it was trained on.
+// The agents the teacher and the student both drive: the same system prompt, tools and
+// limits, so the student is evaluated on exactly what it was trained on. File tasks get
+// an agent with the filesystem server, page tasks one with the browser: each agent starts
+// fresh servers, and starting @playwright/mcp for every file task would double the
+// collection's time.
 struct AgentSetup {
-  agent::AgentConfig config;
+  agent::AgentConfig files;
+  std::optional<agent::AgentConfig> browser;
   std::vector<std::string> families;
-  bool browser = false;
+
+  const agent::AgentConfig& For(const std::string& family) const {
+    return family == "page_title" && browser ? *browser : files;
+  }
 };
+
+agent::AgentConfig BaseConfig() {
+  agent::AgentConfig c;
+  c.api_key_env.clear();
+  c.options.system_prompt = kSystemPrompt;
+  c.options.max_turns = 6;
+  c.options.max_tool_calls = 6;
+  c.options.max_wall = std::chrono::seconds(120);
+  c.options.sampling = {{"temperature", 0}, {"max_tokens", kStudentMaxTokens}};
+  return c;
+}
 
 absl::StatusOr<AgentSetup> MakeAgentSetup(const DemoOptions& o, const std::string& files_dir) {
   AgentSetup s;
@@ -75,7 +94,8 @@ absl::StatusOr<AgentSetup> MakeAgentSetup(const DemoOptions& o, const std::strin
   files.command = fs_server;
   files.args = {files_dir};
   files.include_tools = {"read_text_file", "list_directory", "write_file"};
-  s.config.servers.push_back(files);
+  s.files = BaseConfig();
+  s.files.servers.push_back(files);
   s.families = {"first_line", "count_files", "follow_note", "write_file"};
   const std::string playwright = Path(o.node_modules, ".bin/playwright-mcp");
   if (!o.chromium.empty() && fs::exists(o.chromium) && fs::exists(playwright)) {
@@ -84,17 +104,24 @@ absl::StatusOr<AgentSetup> MakeAgentSetup(const DemoOptions& o, const std::strin
     browser.command = playwright;
     browser.args = {"--headless", "--isolated", "--no-sandbox", "--executable-path", o.chromium};
     browser.include_tools = {"browser_navigate"};
-    s.config.servers.push_back(browser);
+    s.browser = BaseConfig();
+    s.browser->servers.push_back(browser);
     s.families.insert(s.families.begin(), "page_title");
-    s.browser = true;
   }
-  s.config.api_key_env.clear();
-  s.config.options.system_prompt = kSystemPrompt;
-  s.config.options.max_turns = 6;
-  s.config.options.max_tool_calls = 6;
-  s.config.options.max_wall = std::chrono::seconds(120);
-  s.config.options.sampling = {{"temperature", 0}, {"max_tokens", kStudentMaxTokens}};
   return s;
+}
+
+// The tasks of each agent: (config, its tasks), file tasks first.
+std::vector<std::pair<const agent::AgentConfig*, std::vector<DemoTask>>> ByAgent(const AgentSetup& setup,
+                                                                                 const std::vector<DemoTask>& tasks) {
+  std::vector<std::pair<const agent::AgentConfig*, std::vector<DemoTask>>> groups;
+  for (const DemoTask& t : tasks) {
+    const agent::AgentConfig* config = &setup.For(t.family);
+    auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == config; });
+    if (it == groups.end()) it = groups.insert(groups.end(), {config, {}});
+    it->second.push_back(t);
+  }
+  return groups;
 }
 
 std::vector<agent::AgentTask> ToAgentTasks(const std::vector<DemoTask>& tasks) {
@@ -138,21 +165,31 @@ absl::StatusOr<eval::LiveResult> EvaluateLive(const DemoOptions& o, const AgentS
                                               const std::string& model_dir, const std::vector<DemoTask>& tasks,
                                               const std::string& label, const std::string& traces_dir) {
   TM_ASSIGN_OR_RETURN(auto server, StudentServer::Start(model_dir, o.threads));
-  agent::AgentConfig config = setup.config;
-  config.endpoint.base_url = server->base_url();
-  config.endpoint.model = "base";
-  config.endpoint.max_attempts = 2;
   base::ProgressBar bar(base::StrCat("eval ", label), tasks.size() * static_cast<size_t>(o.tries),
                         base::ProgressBar::Unit::kCount, o.progress);
-  int calls = 0, valid = 0;
-  auto result = eval::RunLiveEval(config, tasks, {.tries = o.tries, .parallel = o.parallel, .out_dir = traces_dir},
-                                  [&](int done, int, const eval::LiveTry& t) {
+  int calls = 0, valid = 0, finished = 0;
+  std::vector<eval::LiveTry> attempts;
+  double seconds = 0;
+  for (const auto& [agent_config, group] : ByAgent(setup, tasks)) {
+    agent::AgentConfig config = *agent_config;
+    config.endpoint.base_url = server->base_url();
+    config.endpoint.model = "base";
+    config.endpoint.max_attempts = 2;
+    const std::string dir = Path(traces_dir, config.servers.front().name);
+    auto part = eval::RunLiveEval(config, group, {.tries = o.tries, .parallel = o.parallel, .out_dir = dir},
+                                  [&](int, int, const eval::LiveTry& t) {
                                     calls += t.tool_calls;
                                     valid += t.valid_tool_calls;
                                     bar.SetSuffix(base::StrCat("valid tool calls ", valid, "/", calls));
-                                    bar.Update(static_cast<uint64_t>(done));
+                                    bar.Update(static_cast<uint64_t>(++finished));
                                   });
+    if (!part.ok()) return part.status();
+    attempts.insert(attempts.end(), part->attempts.begin(), part->attempts.end());
+    seconds += part->seconds;
+  }
   bar.Finish();
+  eval::LiveResult result = eval::SummarizeLive(tasks, std::move(attempts), o.tries);
+  result.seconds = seconds;
   return result;
 }
 
@@ -167,15 +204,6 @@ std::string Percent(const eval::Proportion& p) {
 std::string LiveSummary(const eval::LiveResult& r) {
   return base::StrCat("tool-call validity ", Percent(r.overall.validity), ", tool-name accuracy ",
                       Percent(r.overall.first_tool), ", pass@1 ", Percent(r.overall.pass_at_1));
-}
-
-void CopyTokenizerFiles(const std::string& from, const std::string& to) {
-  std::error_code ec;
-  for (const char* name : {"tokenizer.json", "tokenizer_config.json", "chat_template.jinja", "generation_config.json"}) {
-    if (fs::exists(fs::path(from) / name, ec)) {
-      fs::copy_file(fs::path(from) / name, fs::path(to) / name, fs::copy_options::overwrite_existing, ec);
-    }
-  }
 }
 
 }  // namespace
@@ -218,29 +246,34 @@ absl::StatusOr<DemoResult> RunDemo(const DemoOptions& o, const std::function<voi
   const std::vector<DemoTask> eval_tasks =
       MakeTasks(env, {.families = setup.families, .count = o.eval_tasks, .seed = o.seed + 1, .id_prefix = "eval",
                       .held_out = true});
-  agent::AgentConfig teacher_config = setup.config;
-  teacher_config.endpoint.base_url = (*teacher)->base_url();
-  teacher_config.endpoint.model = kTeacherModel;
   agent::CollectSummary collected;
   {
     base::ProgressBar bar("collect", train_tasks.size(), base::ProgressBar::Unit::kCount, o.progress);
-    int failed = 0;
-    auto summary = agent::Collect(teacher_config, ToAgentTasks(train_tasks),
-                                  {.parallel = o.parallel, .out_dir = Path(out, "traces")},
-                                  [&](int done, int, const trace::Trace& t) {
-                                    failed += t.outcome.status != "success";
-                                    bar.SetSuffix(base::StrCat("ok ", done - failed, ", not ok ", failed));
-                                    bar.Update(static_cast<uint64_t>(done));
-                                  });
+    int finished = 0, failed = 0;
+    for (const auto& [agent_config, group] : ByAgent(setup, train_tasks)) {
+      agent::AgentConfig config = *agent_config;
+      config.endpoint.base_url = (*teacher)->base_url();
+      config.endpoint.model = kTeacherModel;
+      auto summary = agent::Collect(config, ToAgentTasks(group), {.parallel = o.parallel, .out_dir = Path(out, "traces")},
+                                    [&](int, int, const trace::Trace& t) {
+                                      failed += t.outcome.status != "success";
+                                      ++finished;
+                                      bar.SetSuffix(base::StrCat("ok ", finished - failed, ", not ok ", failed));
+                                      bar.Update(static_cast<uint64_t>(finished));
+                                    });
+      TM_RETURN_IF_ERROR(InStage("collect", summary.status()));
+      collected.tasks += summary->tasks;
+      for (const auto& [status, n] : summary->outcomes) collected.outcomes[status] += n;
+      collected.steps += summary->steps;
+      collected.tool_calls += summary->tool_calls;
+    }
     bar.Finish();
-    TM_RETURN_IF_ERROR(InStage("collect", summary.status()));
-    collected = *summary;
   }
   std::move(stop_teacher).Invoke();
   stage("collect", t0,
         base::StrCat(collected.tasks, " traces (", collected.outcomes["success"], " successful), ",
                      collected.tool_calls, " tool calls, ", collected.steps, " teacher replies",
-                     setup.browser ? "; browser tasks through @playwright/mcp" : "; no chromium: file tasks only"));
+                     setup.browser ? "; page tasks through @playwright/mcp" : "; no chromium: file tasks only"));
 
   // 2. Curate and unroll.
   t0 = Clock::now();
@@ -326,7 +359,7 @@ absl::StatusOr<DemoResult> RunDemo(const DemoOptions& o, const std::function<voi
     trained = std::move(*report);
   }
   TM_RETURN_IF_ERROR(InStage("train", student->Save(student_dir, model::WeightDType::kFloat32)));
-  CopyTokenizerFiles(init.out_dir, student_dir);
+  TM_RETURN_IF_ERROR(InStage("train", model::CopyTokenizerFiles(init.out_dir, student_dir)));
   student.reset();
   char train_summary[256];
   std::snprintf(train_summary, sizeof(train_summary),

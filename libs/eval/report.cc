@@ -129,8 +129,10 @@ std::string ReportToMarkdown(const Report& r) {
 
 std::string ReportChartPng(const Report& r) {
   std::vector<BarGroup> groups;
+  // No bar for a missing metric, nor for one with nothing to count (n/a in the table: a
+  // Wilson interval of [0, 1] would draw a whisker over the whole plot).
   auto bar = [](const Proportion* p) -> std::optional<BarValue> {
-    if (p == nullptr) return std::nullopt;
+    if (p == nullptr || p->n == 0) return std::nullopt;
     return BarValue{p->rate(), p->Wilson()};
   };
   for (const Pair& p : PairMetrics(r)) groups.push_back({p.name, bar(p.baseline), bar(p.candidate)});

@@ -40,6 +40,19 @@ absl::StatusOr<int64_t> TokenizerVocabSize(const std::string& path) {
 
 }  // namespace
 
+absl::Status CopyTokenizerFiles(const std::string& from_dir, const std::string& to_dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  for (const char* name : {"tokenizer.json", "tokenizer_config.json", "chat_template.jinja", "vocab.json",
+                           "merges.txt", "generation_config.json"}) {
+    const fs::path from = fs::path(from_dir) / name;
+    if (!fs::exists(from, ec)) continue;
+    fs::copy_file(from, fs::path(to_dir) / name, fs::copy_options::overwrite_existing, ec);
+    if (ec) return absl::InternalError(base::StrCat("cannot copy ", from.string(), ": ", ec.message()));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status InitModel(const InitOptions& options) {
   namespace fs = std::filesystem;
   const std::string tok_json = options.tokenizer_from + "/tokenizer.json";
@@ -61,15 +74,7 @@ absl::Status InitModel(const InitOptions& options) {
   TM_ASSIGN_OR_RETURN(auto model,
                       Qwen3Model::RandomInit(options.config, options.seed, {options.dtype, "cpu"}));
   TM_RETURN_IF_ERROR(model->Save(options.out_dir, options.dtype));
-  for (const char* name : {"tokenizer.json", "tokenizer_config.json", "chat_template.jinja",
-                           "vocab.json", "merges.txt"}) {
-    const fs::path from = fs::path(options.tokenizer_from) / name;
-    if (!fs::exists(from, ec)) continue;
-    fs::copy_file(from, fs::path(options.out_dir) / name, fs::copy_options::overwrite_existing, ec);
-    if (ec) {
-      return absl::InternalError(base::StrCat("cannot copy ", from.string(), ": ", ec.message()));
-    }
-  }
+  TM_RETURN_IF_ERROR(CopyTokenizerFiles(options.tokenizer_from, options.out_dir));
   nlohmann::ordered_json generation = {{"bos_token_id", options.config.bos_token_id},
                                        {"eos_token_id", options.config.eos_token_id},
                                        {"do_sample", false}};

@@ -28,6 +28,12 @@ struct InitOptions {
 // vocab_size. InvalidArgument / NotFound name the file at fault.
 absl::Status InitModel(const InitOptions& options);
 
+// Copies the tokenizer and generation files present in `from` (tokenizer.json,
+// tokenizer_config.json, chat_template.jinja, vocab.json, merges.txt,
+// generation_config.json) into `to`, so a directory of trained weights is a complete
+// model. InternalError names a file that could not be copied.
+absl::Status CopyTokenizerFiles(const std::string& from, const std::string& to);
+
 }  // namespace tracemill::model
 
 #endif  // TRACEMILL_LIBS_MODEL_MODEL_INIT_H_
