@@ -55,6 +55,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   tt::CurateOptions options;
   options.merge_user_turns = true;
+  options.drop_reasoning = true;
   options.truncate_tool_results = 64;
   options.redact_options.emails = true;
   options.delete_messages = {{"fuzz-1", 1}};
