@@ -98,6 +98,9 @@ int RunTrain(const TrainFlags& f) {
     return Fail(absl::InvalidArgumentError("no training example to train on"));
   }
 
+  if (!f.full && !f.freeze.empty()) {
+    return Fail(absl::InvalidArgumentError("--freeze applies to a full fine-tune: add --full (LoRA freezes the base)"));
+  }
   auto optimizer = train::ParseOptimizerKind(f.optimizer);
   if (!optimizer.ok()) return Fail(optimizer.status());
   // The frozen base of a LoRA run is bf16 on CUDA by default; trained weights (a full

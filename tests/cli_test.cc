@@ -222,6 +222,19 @@ TEST(CliTest, TrainFullAndLoraOnASmallDataset) {
   ASSERT_TRUE(resumed_report.ok());
   EXPECT_EQ((*resumed_report)["steps"], 6);
 
+  // --freeze keeps the tied embedding as it was; it needs --full.
+  Result frozen = RunTracemill("train --model " + dir + "/m --data " + dir + "/ds --out " + dir +
+                               "/frozen --full --freeze model.embed_tokens --max-steps 2 -q");
+  ASSERT_EQ(frozen.code, 0) << frozen.output;
+  auto before = base::ReadFile(dir + "/m/model.safetensors");
+  auto after = base::ReadFile(dir + "/frozen/model/model.safetensors");
+  ASSERT_TRUE(before.ok() && after.ok());
+  EXPECT_NE(*before, *after);  // the layers trained
+  Result misplaced = RunTracemill("train --model " + dir + "/m --data " + dir + "/ds --out " + dir +
+                                  "/x --freeze model.embed_tokens -q");
+  EXPECT_EQ(misplaced.code, 1);
+  EXPECT_NE(misplaced.output.find("--freeze applies to a full fine-tune"), std::string::npos) << misplaced.output;
+
   Result lora = RunTracemill("train --model " + dir + "/m --data " + dir + "/ds --out " + dir +
                              "/lora --lora-r 4 --max-steps 3 --merge -q");
   ASSERT_EQ(lora.code, 0) << lora.output;
