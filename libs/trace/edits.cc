@@ -392,15 +392,17 @@ int DropReasoning(Trace* trace) {
     Message& m = trace->messages[i];
     if (m.role != Role::kAssistant) continue;
     size_t chars = 0;
+    bool changed = false;
     if (m.reasoning_content.has_value()) {
       chars += m.reasoning_content->size();
       m.reasoning_content.reset();
+      changed = true;
     }
     if (auto it = m.extra.find("reasoning"); it != m.extra.end()) {
       if (it->is_string()) chars += it->get_ref<const std::string&>().size();
       m.extra.erase(it);
+      changed = true;
     }
-    bool changed = chars > 0;
     if (m.content.has_value()) {
       const std::string& text = *m.content;
       const size_t open = text.find_first_not_of(" \t\r\n");

@@ -580,8 +580,11 @@ TEST(DropReasoningTest, ReasoningFieldsAndLeadingThinkBlocksGo) {
     {"role":"assistant","content":"\n<think>\nplain text thinking\n</think>\n\nThe answer.",
      "reasoning":"vLLM's copy"},
     {"role":"assistant","content":"No <think> here: only a leading block counts."},
-    {"role":"assistant","content":"<think>never closed"}]})");
-  EXPECT_EQ(DropReasoning(&t), 2);
+    {"role":"assistant","content":"<think>never closed"},
+    {"role":"assistant","content":"ok"}]})");
+  t.messages[6].reasoning_content = "";
+  EXPECT_EQ(DropReasoning(&t), 3);  // an empty reasoning_content is dropped and recorded too
+  EXPECT_FALSE(t.messages[6].reasoning_content.has_value());
   EXPECT_FALSE(t.messages[1].reasoning_content.has_value());
   EXPECT_EQ(t.messages[1].tool_calls.size(), 1u);
   EXPECT_EQ(*t.messages[3].content, "The answer.");
@@ -589,10 +592,11 @@ TEST(DropReasoningTest, ReasoningFieldsAndLeadingThinkBlocksGo) {
   EXPECT_EQ(*t.messages[0].content, "<think>a user's text is left alone</think>");
   EXPECT_EQ(*t.messages[4].content, "No <think> here: only a leading block counts.");
   EXPECT_EQ(*t.messages[5].content, "<think>never closed");
-  ASSERT_EQ(t.provenance.size(), 2u);
+  ASSERT_EQ(t.provenance.size(), 3u);
   EXPECT_EQ(t.provenance[0].op, "drop_reasoning");
-  EXPECT_EQ(t.provenance[0].message_index, 3);  // back to front
-  EXPECT_EQ(t.provenance[1].detail, "dropped 10 bytes of reasoning");
+  EXPECT_EQ(t.provenance[0].message_index, 6);  // back to front
+  EXPECT_EQ(t.provenance[1].message_index, 3);
+  EXPECT_EQ(t.provenance[2].detail, "dropped 10 bytes of reasoning");
   EXPECT_EQ(DropReasoning(&t), 0);  // nothing left to drop
 }
 
