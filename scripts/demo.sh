@@ -9,4 +9,6 @@ cd "$(dirname "$0")/.."
 bash scripts/build.sh
 bash scripts/peers.sh
 bash scripts/deps.sh --browser
+# out/demo from the earlier data-spine-only demo script has no .tracemill-demo marker.
+if [ -f out/demo/curate_report.json ] && [ ! -f out/demo/.tracemill-demo ]; then rm -rf out/demo; fi
 build/cli/tracemill demo -o out/demo "$@"

@@ -64,6 +64,13 @@ TEST(DemoTest, BadSettingsAndAMissingServerAreClearErrors) {
   r = RunTracemill("demo -o " + dir + " --node-modules " + dir + "/nothing -q");
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.output.find("the MCP filesystem server is not at"), std::string::npos) << r.output;
+  // Never writes into a directory that holds someone else's files.
+  ASSERT_TRUE(base::MakeDirs(dir + "/other").ok());
+  ASSERT_TRUE(base::WriteFileAtomic(dir + "/other/keep.txt", "mine").ok());
+  r = RunTracemill("demo -o " + dir + "/other -q");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.output.find("not an earlier demo's"), std::string::npos) << r.output;
+  EXPECT_TRUE(std::filesystem::exists(dir + "/other/keep.txt"));
   r = RunTracemill("demo --help");
   EXPECT_EQ(r.code, 0);
   EXPECT_NE(r.output.find("--train-tasks"), std::string::npos) << r.output;

@@ -14,6 +14,7 @@
 #include "absl/cleanup/cleanup.h"
 #include "libs/agent/agent_config.h"
 #include "libs/agent/collector.h"
+#include "libs/base/file_io.h"
 #include "libs/base/progress.h"
 #include "libs/base/status_macros.h"
 #include "libs/base/str_cat.h"
@@ -216,8 +217,16 @@ absl::StatusOr<DemoResult> RunDemo(const DemoOptions& o, const std::function<voi
   const Clock::time_point start = Clock::now();
   DemoResult result;
   std::error_code ec;
-  fs::create_directories(o.out_dir, ec);
+  // A rerun replaces the demo's own subdirectories, so it only ever writes into a new or
+  // empty directory or one an earlier demo marked as its own.
   const std::string out = fs::absolute(o.out_dir, ec).lexically_normal().string();
+  const fs::path marker = fs::path(out) / ".tracemill-demo";
+  if (fs::exists(out, ec) && !fs::is_empty(out, ec) && !fs::exists(marker, ec)) {
+    return absl::FailedPreconditionError(base::StrCat(
+        out, " holds files that are not an earlier demo's: give --out a new or empty directory"));
+  }
+  fs::create_directories(out, ec);
+  TM_RETURN_IF_ERROR(base::WriteFileAtomic(marker.string(), "written by tracemill demo; a rerun replaces this directory's contents\n"));
   for (const char* name : {"files", "traces", "curated.jsonl", "rejects.jsonl", "dataset", "student-init", "student",
                            "eval", "report"}) {
     fs::remove_all(fs::path(out) / name, ec);

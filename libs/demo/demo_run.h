@@ -12,7 +12,8 @@
 //               norms), and the embedding's dense update is most of a step's cost;
 //   6 candidate the trained student, served, on the same held-out tasks;
 //   7 report    report.json, report.md and report.png (libs/eval/report.h).
-// Everything lands under out_dir (its own subdirectories, replaced on a rerun).
+// Everything lands under out_dir, which must be new, empty or an earlier demo's (marked
+// by a .tracemill-demo file): a rerun replaces the demo's subdirectories there.
 #ifndef TRACEMILL_LIBS_DEMO_DEMO_RUN_H_
 #define TRACEMILL_LIBS_DEMO_DEMO_RUN_H_
 
