@@ -1,7 +1,7 @@
 # tm_cc_library(NAME <name> SRCS ... [HDRS ...] [DEPS ...] [PRIVATE_DEPS ...])
 #   Declares tracemill_<name> with alias tracemill::<name>. DEPS are PUBLIC (a public
 #   header needs them), PRIVATE_DEPS are for the .cc files only.
-# tm_cc_test(NAME <name> SRCS ... [DEPS ...] [LABELS ...])
+# tm_cc_test(NAME <name> SRCS ... [DEPS ...] [LABELS ...] [SERIAL])
 #   A GoogleTest binary registered with ctest, one ctest entry per test case.
 # tm_fuzzer(NAME <name> SRCS ... [DEPS ...] [CORPUS <dir>])
 #   SRCS define LLVMFuzzerTestOneInput. With TRACEMILL_BUILD_FUZZERS=ON (clang, and
@@ -22,7 +22,7 @@ function(tm_cc_library)
 endfunction()
 
 function(tm_cc_test)
-  cmake_parse_arguments(TM "" "NAME" "SRCS;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(TM "SERIAL" "NAME" "SRCS;DEPS;LABELS" ${ARGN})
   if(NOT TRACEMILL_BUILD_TESTS)
     return()
   endif()
@@ -36,7 +36,12 @@ function(tm_cc_test)
   if(TM_LABELS)
     set(labels ${TM_LABELS})
   endif()
-  gtest_discover_tests(${TM_NAME} PROPERTIES LABELS "${labels}" DISCOVERY_TIMEOUT 60)
+  # SERIAL: the test runs alone (it uses every core itself; beside others, both slow down).
+  set(serial FALSE)
+  if(TM_SERIAL)
+    set(serial TRUE)
+  endif()
+  gtest_discover_tests(${TM_NAME} PROPERTIES LABELS "${labels}" RUN_SERIAL ${serial} DISCOVERY_TIMEOUT 60)
 endfunction()
 
 function(tm_fuzzer)
