@@ -31,7 +31,7 @@ double Rate(const Json& proportion) {
 TEST(DemoTest, AReducedDemoTeachesTheStudentToCallTools) {
   const std::string dir = base::FreshTestDir();
   const Result r = RunTracemill("demo -o " + dir +
-                                " --train-tasks 48 --eval-tasks 12 --steps 200 --threads 2 --chromium '' -q");
+                                " --train-tasks 48 --eval-tasks 12 --steps 240 --threads 2 --chromium '' -q");
   ASSERT_EQ(r.code, 0) << r.output;
   for (const char* stage : {"[1/7] collect", "[4/7] baseline", "[5/7] train", "[6/7] candidate", "[7/7] report"}) {
     EXPECT_NE(r.output.find(stage), std::string::npos) << stage << "\n" << r.output;
@@ -50,10 +50,18 @@ TEST(DemoTest, AReducedDemoTeachesTheStudentToCallTools) {
   // The untrained student never makes a valid call, let alone the right one ...
   EXPECT_LE(Rate(Metric(j, "valid_tool_use", "baseline")), 0.1) << *text;
   EXPECT_LE(Rate(Metric(j, "tool_name_accuracy", "baseline")), 0.1) << *text;
-  // ... the trained one mostly does, on tasks it has not seen.
-  EXPECT_GE(Rate(Metric(j, "valid_tool_use", "candidate")), 0.6) << *text;
-  EXPECT_GE(Rate(Metric(j, "tool_name_accuracy", "candidate")), 0.5) << *text;
-  EXPECT_GE(Rate(Metric(j, "tool_call_validity", "candidate")), 0.6) << *text;
+  // ... the trained one mostly does, on tasks it has not seen, and the gain is beyond the
+  // 95% interval. (Across runs of this reduced setting — its split depends on the
+  // time-based trace ids — valid_tool_use was 58–92% and tool_name_accuracy 50–100%; the
+  // README's full demo gets 90–100%.)
+  EXPECT_GE(Rate(Metric(j, "valid_tool_use", "candidate")), 0.5) << *text;
+  EXPECT_GE(Rate(Metric(j, "tool_name_accuracy", "candidate")), 0.4) << *text;
+  EXPECT_GE(Rate(Metric(j, "tool_call_validity", "candidate")), 0.5) << *text;
+  for (const Json& m : j["metrics"]) {
+    if (m["name"] == "valid_tool_use" || m["name"] == "tool_name_accuracy") {
+      EXPECT_GT(m["delta"]["ci95"][0].get<double>(), 0.0) << m;
+    }
+  }
 }
 
 TEST(DemoTest, BadSettingsAndAMissingServerAreClearErrors) {
