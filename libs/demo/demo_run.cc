@@ -194,17 +194,10 @@ absl::StatusOr<eval::LiveResult> EvaluateLive(const DemoOptions& o, const AgentS
   return result;
 }
 
-std::string Percent(const eval::Proportion& p) {
-  if (p.n == 0) return "n/a";
-  char text[64];
-  std::snprintf(text, sizeof(text), "%.0f%% (%lld/%lld)", 100.0 * static_cast<double>(p.count) / p.n,
-                static_cast<long long>(p.count), static_cast<long long>(p.n));
-  return text;
-}
-
 std::string LiveSummary(const eval::LiveResult& r) {
-  return base::StrCat("tool-call validity ", Percent(r.overall.validity), ", tool-name accuracy ",
-                      Percent(r.overall.first_tool), ", pass@1 ", Percent(r.overall.pass_at_1));
+  return base::StrCat("tool-call validity ", eval::FormatProportion(r.overall.validity), ", tool-name accuracy ",
+                      eval::FormatProportion(r.overall.first_tool), ", pass@1 ",
+                      eval::FormatProportion(r.overall.pass_at_1));
 }
 
 }  // namespace
