@@ -1,6 +1,6 @@
 # Every third-party dependency is found here and nowhere else.
 # The pure-data libraries need only Abseil, nlohmann-json, yaml-cpp and protobuf;
-# libtorch and gRPC/ZeroMQ are looked for only when their option is ON.
+# libtorch is looked for only when TRACEMILL_WITH_TORCH is ON, and then it is required.
 
 find_package(Threads REQUIRED)
 find_package(absl REQUIRED)
@@ -18,29 +18,17 @@ if(TRACEMILL_BUILD_TESTS)
 endif()
 
 if(TRACEMILL_WITH_TORCH)
+  # Required, not skipped when missing: a build without libtorch has none of the torch
+  # tests, and its test run would still pass. QUIET only to give our message instead.
   find_package(Torch QUIET)
-  if(Torch_FOUND)
-    message(STATUS "tracemill: libtorch found (${TORCH_INSTALL_PREFIX})")
-  else()
-    message(STATUS "tracemill: TRACEMILL_WITH_TORCH is ON but libtorch was not found; "
-                   "the torch libraries are skipped (apt-get install libtorch-dev)")
-    set(TRACEMILL_WITH_TORCH OFF)
+  if(NOT Torch_FOUND)
+    message(FATAL_ERROR "tracemill: TRACEMILL_WITH_TORCH is ON but libtorch was not found. "
+                        "Install it (apt-get install libtorch-dev, or scripts/deps.sh), point "
+                        "Torch_DIR at its CMake package (TorchConfig.cmake), or configure with "
+                        "-DTRACEMILL_WITH_TORCH=OFF to build without the model, train and serve "
+                        "parts and their tests.")
   endif()
-endif()
-
-if(TRACEMILL_WITH_SERVICES)
-  find_package(PkgConfig QUIET)
-  if(PkgConfig_FOUND)
-    pkg_check_modules(GRPCPP QUIET IMPORTED_TARGET grpc++)
-    pkg_check_modules(LIBZMQ QUIET IMPORTED_TARGET libzmq)
-  endif()
-  if(GRPCPP_FOUND AND LIBZMQ_FOUND)
-    message(STATUS "tracemill: gRPC ${GRPCPP_VERSION} and ZeroMQ ${LIBZMQ_VERSION} found")
-  else()
-    message(STATUS "tracemill: TRACEMILL_WITH_SERVICES is ON but gRPC/ZeroMQ were not found; "
-                   "the services are skipped (apt-get install libgrpc++-dev libzmq3-dev)")
-    set(TRACEMILL_WITH_SERVICES OFF)
-  endif()
+  message(STATUS "tracemill: libtorch found (${TORCH_INSTALL_PREFIX})")
 endif()
 
 # mimalloc replaces malloc in the binaries (not the libraries): parsing and rewriting

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, builds, and runs the default test set
-# (everything but the tests labelled long, browser, model or gpu). Pass a ctest label
-# expression to run others, e.g. scripts/test.sh -L long.
+# (everything but the tests labelled long or browser). Arguments replace that selection
+# and go to ctest, e.g. scripts/test.sh -L long.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
@@ -13,5 +13,5 @@ cd build
 if [ $# -gt 0 ]; then
   ctest --output-on-failure -j "$jobs" "$@"
 else
-  ctest --output-on-failure -j "$jobs" -LE 'long|browser|model|gpu'
+  ctest --output-on-failure -j "$jobs" -LE 'long|browser'
 fi

@@ -28,17 +28,21 @@ def main():
         seq = cases[f"prompt_{k}"].tolist()
         theirs = cases[f"tokens_{k}"].tolist()
         ours = []
+        non_finite = 0  # steps whose logits are not all finite: argmax there means nothing
         with torch.no_grad():
             for _ in range(len(theirs)):
                 ids = torch.tensor([seq])
-                logits = forward(cfg, w, ids, torch.ones_like(ids))
-                nxt = int(logits[0, -1].argmax())
+                logits = forward(cfg, w, ids, torch.ones_like(ids))[0, -1]
+                non_finite += not bool(torch.isfinite(logits).all())
+                nxt = int(logits.argmax())
                 ours.append(nxt)
                 seq.append(nxt)
         same = ours == theirs
-        ok = ok and same
+        ok = ok and same and non_finite == 0
         print(f"case {k}: prompt {len(seq) - len(ours)} tokens, {len(ours)} generated, "
               f"{'same' if same else 'DIFFERENT'}" + ("" if same else f"\n  python    {ours}\n  tracemill {theirs}"))
+        if non_finite:
+            print(f"  python: non-finite logits at {non_finite} of {len(ours)} steps")
     sys.exit(0 if ok else 1)
 
 

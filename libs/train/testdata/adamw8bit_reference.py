@@ -11,6 +11,7 @@ gradient `g_s_i` (F32), and tracemill's results `p_i` (F32) and, for 8-bit tenso
 `m_codes_i`, `v_codes_i` (U8) and `m_absmax_i`, `v_absmax_i` (F32). Prints the largest
 differences and exits 1 if parameters differ by more than 1e-6 or any code differs.
 """
+import math
 import os
 import sys
 
@@ -111,9 +112,16 @@ def main():
         st = State(p.numel(), p.numel() >= hp["min_8bit_size"])
         for s in range(int(hp["steps"])):
             p = step(p, t[f"g_{s}_{i}"].flatten().float(), st, hp)
-        diff = (p - t[f"p_{i}"].flatten()).abs().max().item()
-        worst_p = max(worst_p, diff)
+        theirs = t[f"p_{i}"].flatten()
+        diff = (p - theirs).abs().max().item()
+        # Python's max() ignores NaN (max(0.0, nan) == 0.0): test it explicitly.
+        if not math.isfinite(diff) or diff > worst_p:
+            worst_p = diff
         line = f"tensor {i}: n={p.numel()} 8-bit={st.quantized} max |dp|={diff:.3g}"
+        for who, x in (("python", p), ("tracemill", theirs)):
+            bad = (~torch.isfinite(x)).sum().item()
+            if bad:
+                line += f" {who}: {bad} non-finite parameters"
         if st.quantized:
             mc = (st.mc != t[f"m_codes_{i}"].long()).sum().item()
             vc = (st.vc != t[f"v_codes_{i}"].long()).sum().item()
@@ -122,7 +130,7 @@ def main():
             bad_codes += mc + vc
             line += f" m codes differing={mc} v codes differing={vc} max |dabsmax|={da:.3g}"
         print(line)
-    sys.exit(0 if worst_p <= 1e-6 and bad_codes == 0 else 1)
+    sys.exit(0 if math.isfinite(worst_p) and worst_p <= 1e-6 and bad_codes == 0 else 1)
 
 
 if __name__ == "__main__":
