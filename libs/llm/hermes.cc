@@ -373,6 +373,13 @@ struct BlockResult {
   std::vector<Call> calls;
   std::vector<std::string> problems;  // listed only when there are calls
   std::string refusal;                // the first reason something was not a call
+  // The first part that was repaired or beyond repair; without repair the block yields
+  // no call for it.
+  std::string broken;
+
+  void Broken(std::string what) {
+    if (broken.empty()) broken = std::move(what);
+  }
 };
 
 std::string Dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
@@ -418,7 +425,10 @@ void AddCall(const Json& v, size_t offset, BlockResult* r) {
         return refuse("\"arguments\" is a string that is not a JSON object");
       }
       std::string note = "\"arguments\" was a JSON string; decoded";
-      if (!parsed.repair.empty()) base::StrAppend(&note, " and repaired: ", parsed.repair);
+      if (!parsed.repair.empty()) {
+        base::StrAppend(&note, " and repaired: ", parsed.repair);
+        r->Broken(base::StrCat("\"arguments\" string would need repair: ", parsed.repair));
+      }
       if (!Trim(std::string_view(s).substr(scan.end)).empty()) {
         base::StrAppend(&note, "; ignored text after it: ", Quote(Trim(s.substr(scan.end))));
       }
@@ -456,10 +466,12 @@ void ParseJsonBody(std::string_view body, size_t base, BlockResult* r) {
           Problem(base + pos,
                   base::StrCat("ignored ", reason, ": ", Quote(body.substr(pos, scan.end - pos)))));
       if (r->refusal.empty()) r->refusal = reason;
+      r->Broken(reason);
     } else {
       if (!parsed.repair.empty()) {
         r->problems.push_back(
             Problem(base + pos, base::StrCat("repaired tool call JSON: ", parsed.repair)));
+        r->Broken(base::StrCat("JSON would need repair: ", parsed.repair));
       }
       if (parsed.value->is_array()) {
         if (parsed.value->empty()) {
@@ -551,6 +563,7 @@ void ParseXmlBody(std::string_view body, size_t base, BlockResult* r) {
       const size_t next = function_open.Find(body, pos + 1);
       ignore(pos, next);
       if (r->refusal.empty()) r->refusal = "a <function= tag without '>'";
+      r->Broken("a <function= tag without '>'");
       pos = next;
       continue;
     }
@@ -581,6 +594,7 @@ void ParseXmlBody(std::string_view body, size_t base, BlockResult* r) {
             std::min({parameter_open.Find(body, pos + 1), function_close.Find(body, pos + 1),
                       function_open.Find(body, pos + 1)});
         ignore(pos, next);
+        r->Broken("a <parameter= tag without '>'");
         pos = next;
         continue;
       }
@@ -595,11 +609,15 @@ void ParseXmlBody(std::string_view body, size_t base, BlockResult* r) {
       if (!value_closed) {
         r->problems.push_back(
             Problem(base + pos, base::StrCat("parameter ", Quote(key), " not closed")));
+        r->Broken(base::StrCat("parameter ", Quote(key), " not closed"));
       }
       args[key] = ParameterValue(body.substr(value_pos, value_end - value_pos));
       pos = value_closed ? value_end + kParameterClose.size() : value_end;
     }
-    if (!closed) r->problems.push_back(Problem(base + call_pos, "<function= not closed"));
+    if (!closed) {
+      r->problems.push_back(Problem(base + call_pos, "<function= not closed"));
+      r->Broken("<function= not closed");
+    }
     if (name.empty()) {
       r->problems.push_back(Problem(base + call_pos, "ignored a function without a name"));
       if (r->refusal.empty()) r->refusal = "a function without a name";
@@ -827,6 +845,10 @@ struct HermesStreamParser::State {
   void EndBlock(bool closed, std::string_view unclosed_problem) {
     BlockResult r = ParseBlock(block, block_offset + kCallOpen.size());
     mode = Mode::kContent;
+    if (!options.repair && (!closed || !r.broken.empty())) {
+      r.calls.clear();
+      r.refusal = closed ? r.broken : std::string(unclosed_problem);
+    }
     if (r.calls.empty()) {
       content.Text(base::StrCat(kCallOpen, block, closed ? kCallClose : ""), &delta.content);
       delta.problems.push_back(Problem(

@@ -25,14 +25,22 @@
 //    synonym of "arguments"; arguments given as a JSON string holding an object are
 //    decoded; absent or null arguments are "{}". Text around the objects is dropped (and
 //    listed in problems). Braces, quotes and tags inside JSON strings are data.
-//  - Broken JSON is repaired where possible: unclosed strings, brackets and braces are
-//    closed, an incomplete last member dropped, trailing commas dropped, raw control
-//    characters in strings escaped. A string holding a raw newline is taken as broken,
-//    so a </tool_call> after it ends the block.
+//  - Broken JSON is repaired where possible (HermesOptions::repair, the default):
+//    unclosed strings, brackets and braces are closed, an incomplete last member
+//    dropped, trailing commas dropped, raw control characters in strings escaped. A
+//    string holding a raw newline is taken as broken, so a </tool_call> after it ends
+//    the block.
 //  - A <tool_call> block without </tool_call> ends at the next <tool_call> or the end of
 //    the text (generation cut off).
 //  - A block that yields no call (no name, arguments not an object, JSON beyond repair)
 //    is kept verbatim in content, tags included, so nothing is lost.
+//  - Without repair (strict), a block that is cut off or broken yields no call, so a
+//    call the model never finished is never taken for one: a block without
+//    </tool_call>; JSON that needs any repair or is invalid (in the "arguments" string
+//    too); a Qwen3-Coder function or parameter not closed, or a tag without '>'. Text
+//    around the JSON, objects that are not calls, and arguments given as a JSON string
+//    holding a valid object are handled as with repair. Blocks that parse cleanly give
+//    the same calls in both modes.
 //  - Qwen3-Coder parameter values lose one leading and one trailing newline; a value that
 //    is a JSON number, literal, object or array becomes that value, any other a string
 //    (there is no tool schema here to say which type was meant).
@@ -79,6 +87,10 @@ enum class HermesStart {
 
 struct HermesOptions {
   HermesStart start = HermesStart::kDetect;
+  // Repair broken or cut-off tool calls (see the rules above). Set it to false wherever
+  // a call is executed or scored: a call cut off at max_tokens then stays content, and
+  // a problem says why.
+  bool repair = true;
 };
 
 HermesOutput ParseHermes(std::string_view text, const HermesOptions& options = {});

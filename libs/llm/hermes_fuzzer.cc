@@ -1,7 +1,9 @@
 // libFuzzer target for the Hermes output parser (model output is outside input): any
-// bytes must parse; the stream parser fed the same bytes in pieces (sizes drawn from a
-// hash of the input) must give exactly the whole parse; and the output must keep the
-// parser's promises (trimmed text, calls with a name and a JSON object).
+// bytes must parse, with repair and without (strict); in each mode the stream parser fed
+// the same bytes in pieces (sizes drawn from a hash of the input) must give exactly the
+// whole parse; the output must keep the parser's promises (trimmed text, calls with a
+// name and a JSON object); and strict mode may only drop calls, never add or change one
+// (its calls are a subsequence of the repairing parse's).
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -54,6 +56,29 @@ HermesOutput FeedInPieces(std::string_view text, uint64_t seed,
   return out;
 }
 
+// Whether the calls of `strict`, index aside, appear in order among those of `repaired`.
+bool CallsAreASubsequence(const HermesOutput& strict, const HermesOutput& repaired) {
+  size_t j = 0;
+  for (const auto& c : strict.tool_calls) {
+    while (j < repaired.tool_calls.size() && (repaired.tool_calls[j].name != c.name ||
+                                              repaired.tool_calls[j].arguments != c.arguments)) {
+      ++j;
+    }
+    if (j == repaired.tool_calls.size()) return false;
+    ++j;
+  }
+  return true;
+}
+
+HermesOutput CheckMode(std::string_view text, uint64_t hash,
+                       const tracemill::llm::HermesOptions& options) {
+  const HermesOutput whole = ParseHermes(text, options);
+  CheckPromises(whole);
+  if (FeedInPieces(text, hash | 1, options) != whole) std::abort();
+  if (text.size() <= 4096 && FeedInPieces(text, /*seed=*/0, options) != whole) std::abort();
+  return whole;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -62,9 +87,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (unsigned char c : text) hash = (hash ^ c) * 1099511628211ull;
   tracemill::llm::HermesOptions options;
   options.start = static_cast<tracemill::llm::HermesStart>(hash % 3);
-  const HermesOutput whole = ParseHermes(text, options);
-  CheckPromises(whole);
-  if (FeedInPieces(text, hash | 1, options) != whole) std::abort();
-  if (size <= 4096 && FeedInPieces(text, /*seed=*/0, options) != whole) std::abort();
+  const HermesOutput repaired = CheckMode(text, hash, options);
+  options.repair = false;
+  const HermesOutput strict = CheckMode(text, hash, options);
+  if (!CallsAreASubsequence(strict, repaired)) std::abort();
   return 0;
 }

@@ -31,6 +31,12 @@ HermesOptions Start(HermesStart start) {
   return options;
 }
 
+HermesOptions Strict() {
+  HermesOptions options;
+  options.repair = false;
+  return options;
+}
+
 // The brief's example, as Qwen3 writes it.
 constexpr char kQwen3Turn[] =
     "<think>\nI should look at the page.\n</think>\n\nLet me check.\n<tool_call>\n"
@@ -401,6 +407,125 @@ TEST(HermesTest, LargeInputs) {
   EXPECT_EQ(ParseHermes(xml).tool_calls.size(), 1u);
 }
 
+// A call cut off at max_tokens: repaired into a call by default, refused when strict.
+TEST(HermesStrictTest, CutOffCallIsContent) {
+  const std::string text =
+      "Writing it.\n<tool_call>\n{\"name\": \"write_file\", \"arguments\": {\"path\": \"/a\", "
+      "\"content\": \"hel";
+  HermesOutput repaired = ParseHermes(text);
+  EXPECT_THAT(repaired.tool_calls,
+              ElementsAre(Call(0, "write_file", R"({"path":"/a","content":"hel"})")));
+  EXPECT_EQ(repaired.content, "Writing it.");
+  HermesOutput strict = ParseHermes(text, Strict());
+  EXPECT_THAT(strict.tool_calls, IsEmpty());
+  EXPECT_EQ(strict.content, text);
+  EXPECT_EQ(strict.reasoning, "");
+  EXPECT_THAT(strict.problems,
+              ElementsAre("byte 12: not a tool call (<tool_call> not closed before the end); "
+                          "kept as content"));
+}
+
+TEST(HermesStrictTest, MissingCloseTagIsContent) {
+  const std::string text = "<tool_call>\n{\"name\": \"f\", \"arguments\": {\"a\": 1}}\n";
+  EXPECT_THAT(ParseHermes(text).tool_calls, ElementsAre(Call(0, "f", R"({"a":1})")));
+  HermesOutput strict = ParseHermes(text, Strict());
+  EXPECT_THAT(strict.tool_calls, IsEmpty());
+  EXPECT_EQ(strict.content, "<tool_call>\n{\"name\": \"f\", \"arguments\": {\"a\": 1}}");
+  EXPECT_THAT(strict.problems,
+              ElementsAre("byte 0: not a tool call (<tool_call> not closed before the end); "
+                          "kept as content"));
+  // Ended by the next block: that one still counts, and is call 0.
+  HermesOutput next = ParseHermes(
+      "<tool_call>{\"name\": \"a\"}\n<tool_call>{\"name\": \"b\"}</tool_call>", Strict());
+  EXPECT_THAT(next.tool_calls, ElementsAre(Call(0, "b", "{}")));
+  EXPECT_EQ(next.content, "<tool_call>{\"name\": \"a\"}");
+  EXPECT_THAT(next.problems,
+              ElementsAre("byte 0: not a tool call (<tool_call> not closed before the next "
+                          "<tool_call>); kept as content"));
+}
+
+TEST(HermesStrictTest, JsonThatNeedsRepairIsContent) {
+  struct Case {
+    std::string text;
+    size_t repaired_calls;  // without strict mode
+    std::string problem;
+  };
+  const std::vector<Case> cases = {
+      {"<tool_call>\n{\"name\": \"f\", \"arguments\": {\"a\": 1,}}\n</tool_call>", 1,
+       "byte 0: not a tool call (JSON would need repair: escaped control characters in strings "
+       "or dropped trailing commas); kept as content"},
+      {"<tool_call>{\"name\": \"f\", \"arguments\": {\"code\": \"a\nb\"}}</tool_call>", 1,
+       "byte 0: not a tool call (JSON would need repair: escaped control characters in strings "
+       "or dropped trailing commas); kept as content"},
+      {"<tool_call>\n{\"name\": \"f\", \"arguments\": {\"a\": 1}\n</tool_call>", 1,
+       "byte 0: not a tool call (JSON would need repair: closed 1 bracket(s)); kept as content"},
+      // One broken object refuses the whole block, the clean call beside it too.
+      {"<tool_call>\n{\"name\": \"f\"}\n{\"name\": \"g\", \"arguments\": {\"a\": [1,]}}\n"
+       "</tool_call>",
+       2,
+       "byte 0: not a tool call (JSON would need repair: escaped control characters in strings "
+       "or dropped trailing commas); kept as content"},
+      {"<tool_call>{\"name\": \"f\"} {\"name\": 'g'}</tool_call>", 1,
+       "byte 0: not a tool call (invalid JSON); kept as content"},
+      {"<tool_call>{\"name\": \"o\", \"arguments\": \"{\\\"c\\\": 3\"}</tool_call>", 1,
+       "byte 0: not a tool call (\"arguments\" string would need repair: closed 1 bracket(s)); "
+       "kept as content"},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(ParseHermes(c.text).tool_calls.size(), c.repaired_calls) << c.text;
+    HermesOutput strict = ParseHermes(c.text, Strict());
+    EXPECT_THAT(strict.tool_calls, IsEmpty()) << c.text;
+    EXPECT_EQ(strict.content, c.text);
+    EXPECT_THAT(strict.problems, ElementsAre(c.problem)) << c.text;
+  }
+}
+
+TEST(HermesStrictTest, QwenCoderXmlCutOffIsContent) {
+  for (const char* text : {
+           "<tool_call>\n<function=f>\n<parameter=a>\n1\n</parameter>\n</tool_call>",
+           "<tool_call>\n<function=f>\n<parameter=a>\n1\n</function>\n</tool_call>",
+           "<tool_call>\n<function=f>\n<parameter=a\n1\n</parameter>\n</function>\n</tool_call>",
+           "<tool_call>\n<function=f>\n<parameter=a>\n1\n</parameter>\n</function>\n",
+       }) {
+    EXPECT_EQ(ParseHermes(text).tool_calls.size(), 1u) << text;
+    HermesOutput strict = ParseHermes(text, Strict());
+    EXPECT_THAT(strict.tool_calls, IsEmpty()) << text;
+    std::string verbatim = text;
+    while (verbatim.back() == '\n') verbatim.pop_back();
+    EXPECT_EQ(strict.content, verbatim) << text;
+    ASSERT_EQ(strict.problems.size(), 1u) << text;
+    EXPECT_THAT(strict.problems[0], HasSubstr("kept as content"));
+  }
+  EXPECT_THAT(ParseHermes("<tool_call>\n<function=f>\n<parameter=a>\n1\n</function>\n</tool_call>",
+                          Strict())
+                  .problems,
+              ElementsAre("byte 0: not a tool call (parameter 'a' not closed); kept as content"));
+}
+
+// Clean calls, and what is dropped around them without touching their JSON, parse the
+// same in both modes.
+TEST(HermesStrictTest, CleanCallsAreTheSameInBothModes) {
+  for (const std::string& text : std::vector<std::string>{
+           kQwen3Turn,
+           "<tool_call>\n{\"name\": \"write_file\", \"arguments\": {\"path\": \"/a\", "
+           "\"content\": \"hello\"}}\n</tool_call>",
+           "<tool_call>\n{\"name\": \"f\", \"arguments\": {\"a\": 1}}}\n</tool_call>",
+           "<tool_call>\nnow: {\"name\": \"f\"} and more words\n</tool_call>",
+           "<tool_call>{\"x\": 1}{\"name\": \"f\"}[3]</tool_call>",
+           "<tool_call>[{\"name\": \"f\", \"arguments\": {\"a\": 1}}, {\"name\": \"g\"}]"
+           "</tool_call>",
+           "<tool_call>{\"name\": \"s\", \"arguments\": \"{\\\"a\\\": {\\\"b\\\": 1}}\"}"
+           "</tool_call><tool_call>{\"name\": \"n\", \"arguments\": null}</tool_call>",
+           "<tool_call>{\"name\": \"f\", \"arguments\": 5}</tool_call>",
+           "Running.\n<tool_call>\n<function=run>\n<parameter=cmd>\nls -la\n</parameter>\n"
+           "</function>\n<function=ping>\n</function>\n</tool_call>",
+       }) {
+    const HermesOutput repaired = ParseHermes(text);
+    EXPECT_EQ(ParseHermes(text, Strict()), repaired) << text;
+  }
+  EXPECT_EQ(ParseHermes(kQwen3Turn, Strict()).tool_calls.size(), 2u);
+}
+
 TEST(HermesStreamTest, EmitsTextAsSoonAsItCannotBeATag) {
   HermesStreamParser p(Start(HermesStart::kContent));
   HermesDelta d = p.Feed("Let me <too");
@@ -484,6 +609,10 @@ std::vector<std::string> StreamInputs() {
       "<tool_call>{\"name\": \"f\", \"arguments\": {\"s\": \"\\\\\\\"\\u00e9\xe4\xbd\xa0\"}}",
       "<<tool_call><</tool_call>><<think>>><</think>",
       "\n\n\n<tool_call>\n\n\n</tool_call>\n\n\n",
+      "<tool_call>\n<function=f>\n<parameter=a>\n1\n</function>\n</tool_call>\n"
+      "<tool_call>\n<function=g>\n</function>\n</tool_call>",
+      "<tool_call>{\"name\": \"o\", \"arguments\": \"{\\\"c\\\": [3,]}\"}</tool_call> x "
+      "<tool_call>{\"name\": \"f\"}\n{\"name\": \"g\", \"arguments\": {\"a\": 1}\n</tool_call>",
   };
 }
 
@@ -509,23 +638,48 @@ TEST(HermesStreamTest, AnySplitGivesTheWholeParse) {
   for (const std::string& text : StreamInputs()) {
     for (HermesStart start :
          {HermesStart::kDetect, HermesStart::kContent, HermesStart::kReasoning}) {
-      const HermesOptions options = Start(start);
-      const HermesOutput whole = ParseHermes(text, options);
-      EXPECT_EQ(FeedInPieces(text, std::vector<size_t>(text.size(), 1), options), whole)
-          << "byte by byte: " << text;
-      for (int split = 0; split < 300; ++split) {
-        std::vector<size_t> sizes;
-        const size_t max_piece = 1 + rng() % 16;
-        for (size_t total = 0; total < text.size();) {
-          sizes.push_back(rng() % (max_piece + 1));  // empty pieces too
-          total += sizes.back();
+      for (bool repair : {true, false}) {
+        HermesOptions options = Start(start);
+        options.repair = repair;
+        const HermesOutput whole = ParseHermes(text, options);
+        EXPECT_EQ(FeedInPieces(text, std::vector<size_t>(text.size(), 1), options), whole)
+            << "byte by byte, repair " << repair << ": " << text;
+        for (int split = 0; split < 300; ++split) {
+          std::vector<size_t> sizes;
+          const size_t max_piece = 1 + rng() % 16;
+          for (size_t total = 0; total < text.size();) {
+            sizes.push_back(rng() % (max_piece + 1));  // empty pieces too
+            total += sizes.back();
+          }
+          ASSERT_EQ(FeedInPieces(text, sizes, options), whole)
+              << "split " << split << ", repair " << repair << ": " << text;
+          ++checked;
         }
-        ASSERT_EQ(FeedInPieces(text, sizes, options), whole) << "split " << split << ": " << text;
-        ++checked;
       }
     }
   }
-  EXPECT_GT(checked, 10000);
+  EXPECT_GT(checked, 20000);
+}
+
+// Strict mode only drops calls: its calls are those of the repairing parse, less the
+// blocks it refused.
+TEST(HermesStreamTest, StrictCallsAreRepairedCalls) {
+  int dropped = 0;
+  for (const std::string& text : StreamInputs()) {
+    const HermesOutput repaired = ParseHermes(text);
+    const HermesOutput strict = ParseHermes(text, Strict());
+    size_t j = 0;
+    for (const HermesToolCall& c : strict.tool_calls) {
+      while (j < repaired.tool_calls.size() && (repaired.tool_calls[j].name != c.name ||
+                                                repaired.tool_calls[j].arguments != c.arguments)) {
+        ++j;
+      }
+      ASSERT_LT(j, repaired.tool_calls.size()) << text;
+      ++j;
+    }
+    dropped += static_cast<int>(repaired.tool_calls.size() - strict.tool_calls.size());
+  }
+  EXPECT_GT(dropped, 5);
 }
 
 // A delta never ends inside a UTF-8 character that the next bytes complete.

@@ -131,7 +131,9 @@ void ApplyHermes(HermesMode mode, ChatResult* result) {
                       text.find("<think>") != std::string::npos ||
                       text.find("</think>") != std::string::npos;
   if (mode == HermesMode::kAuto && !marked) return;
-  HermesOutput out = ParseHermes(text);
+  HermesOptions options;
+  options.repair = false;  // an agent must not execute a call the model never finished
+  HermesOutput out = ParseHermes(text, options);
   trace::Message& m = result->message;
   m.content = out.content.empty() ? std::nullopt : std::optional<std::string>(out.content);
   if (!out.reasoning.empty()) {

@@ -15,7 +15,10 @@
 // Reasoning: read from `reasoning` or else `reasoning_content`; history messages are sent
 // with both keys (spec-digest §2.4). Raw text: with `hermes` on (or `auto` and the reply
 // has no tool_calls but holds <tool_call> or <think>), the content is parsed by
-// ParseHermes into content, reasoning and tool calls, with generated call ids.
+// ParseHermes into content, reasoning and tool calls, with generated call ids. The parse
+// is strict (HermesOptions::repair off): a call the model never finished (cut off at
+// max_tokens) or wrote as broken JSON stays in content, tags included, and is listed in
+// `problems`, so an agent does not execute it.
 #ifndef TRACEMILL_LIBS_LLM_OPENAI_CLIENT_H_
 #define TRACEMILL_LIBS_LLM_OPENAI_CLIENT_H_
 
@@ -60,14 +63,14 @@ struct ChatResult {
   trace::Usage usage;      // requests = 1
   int attempts = 0;
   double latency_ms = 0;   // of the successful attempt
-  std::vector<std::string> problems;  // what was repaired in the reply (Hermes, stream)
+  std::vector<std::string> problems;  // what was repaired or refused in the reply (Hermes, stream)
 };
 
 // The request body for `request` under `config` (exposed for tests).
 Json ChatRequestBody(const EndpointConfig& config, const ChatRequest& request);
 // Reads a non-streamed chat.completion reply. InvalidArgument naming what is missing.
 absl::StatusOr<ChatResult> ParseChatCompletion(std::string_view body);
-// Applies the Hermes parser to `result` as `mode` says.
+// Applies the Hermes parser, strict, to `result` as `mode` says.
 void ApplyHermes(HermesMode mode, ChatResult* result);
 
 class OpenAiClient {

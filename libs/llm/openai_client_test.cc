@@ -176,6 +176,26 @@ TEST(OpenAiClientTest, RawHermesTextBecomesToolCalls) {
   EXPECT_EQ(r->finish_reason, "tool_calls");
 }
 
+// A call cut off at max_tokens is not executed: it stays in content, and problems say so.
+TEST(OpenAiClientTest, CutOffHermesCallStaysContent) {
+  const std::string call =
+      "<tool_call>\n{\"name\": \"write_file\", \"arguments\": {\"path\": \"/a\", "
+      "\"content\": \"hel";
+  ChatResult r;
+  r.message.role = trace::Role::kAssistant;
+  r.message.content = "<think>\nwrite it\n</think>\n\nWriting.\n" + call;
+  r.finish_reason = "length";
+  ApplyHermes(HermesMode::kAuto, &r);
+  EXPECT_TRUE(r.message.tool_calls.empty());
+  EXPECT_EQ(r.message.content, "Writing.\n" + call);
+  EXPECT_EQ(r.message.reasoning_content, "write it");
+  EXPECT_EQ(r.finish_reason, "length");
+  ASSERT_EQ(r.problems.size(), 1u);
+  EXPECT_EQ(r.problems[0],
+            "hermes: byte 36: not a tool call (<tool_call> not closed before the end); kept as "
+            "content");
+}
+
 TEST(OpenAiClientTest, MalformedRepliesAreClearErrors) {
   for (const char* body : {"[]", R"({"choices": []})", R"({"choices": [{"message": 3}]})",
                            R"({"choices": [{"message": {"role": "robot"}}]})"}) {

@@ -60,7 +60,10 @@ struct Completion : std::enable_shared_from_this<Completion> {
   std::string pending_bytes, text;
   size_t forwarded = 0;  // bytes of `text` given to the parser (streaming)
   bool stopped = false;  // a stop string ended it
-  llm::HermesOptions hermes;  // where the reply starts: content, or inside an opened <think>
+  // Where the reply starts (content, or inside an opened <think>). Strict, for the whole
+  // reply and the stream alike: a call cut off (max_tokens, a stop string) or broken is
+  // content, never a tool call the client would execute.
+  llm::HermesOptions hermes{.repair = false};
   llm::HermesStreamParser parser;
   int calls = 0;
 

@@ -10,6 +10,11 @@
 // training renders rows. tool_choice "required" and a named function start the reply
 // with the tool-call tag (and the name), which the model then completes.
 //
+// Tool calls are parsed strictly (llm::HermesOptions::repair off), streamed or not: a
+// call cut off by max_tokens or a stop string, or with JSON that would need repair, is
+// returned as content (tags included) with finish_reason "length" or "stop", so a
+// client never executes a call the model did not finish.
+//
 // Errors are OpenAI error bodies with the right status: 400 for a bad request (naming
 // the parameter), 404 model_not_found, 400 context_length_exceeded for a prompt that
 // does not fit, 500 when generation fails.

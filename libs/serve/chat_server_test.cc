@@ -193,6 +193,38 @@ TEST_F(ChatServerTest, MaxTokensEndsWithLength) {
   EXPECT_EQ(r->usage.completion_tokens, 3);
 }
 
+// A call cut off by max_tokens is content, never a tool call, streamed or not: its
+// </tool_call> (one token) missing, or the JSON cut as well.
+TEST_F(ChatServerTest, CutOffToolCallIsContent) {
+  backend_->script_ = kCallScript;
+  const auto tokens = static_cast<int>(format_->tokenizer().Encode(kCallScript).size());
+  for (int cut : {1, 4}) {
+    for (bool stream : {false, true}) {
+      // The client must not parse the raw text itself: this is about what the server sends.
+      llm::OpenAiClient client(&loop_, &http_,
+                               {.base_url = server_->base_url(), .model = "base", .stream = stream,
+                                .hermes = llm::HermesMode::kOff, .max_attempts = 1,
+                                .extra_body = {{"max_tokens", tokens - cut}}});
+      llm::ChatRequest request;
+      trace::Message user;
+      user.role = trace::Role::kUser;
+      user.content = "Read /a please.";
+      request.messages = {user};
+      trace::ToolDef tool;
+      tool.name = "read_file";
+      tool.json = {{"type", "function"}, {"function", {{"name", "read_file"}, {"parameters", {{"type", "object"}}}}}};
+      request.tools = {tool};
+      auto r = net::RunTask(loop_, client.Complete(request));
+      ASSERT_TRUE(r.ok()) << r.status();
+      EXPECT_TRUE(r->message.tool_calls.empty()) << cut << " " << stream;
+      EXPECT_EQ(r->message.Text().rfind("<tool_call>\n{\"name\": \"read_file\"", 0), 0u) << r->message.Text();
+      EXPECT_EQ(r->message.Text().find("</tool_call>"), std::string::npos) << r->message.Text();
+      EXPECT_EQ(r->message.reasoning_content, "The user wants /a. I will read it — carefully 🚀.");
+      EXPECT_EQ(r->finish_reason, "length") << cut << " " << stream;
+    }
+  }
+}
+
 TEST_F(ChatServerTest, ErrorsAreOpenAiBodiesWithTheRightStatus) {
   const Json user = Json::array({{{"role", "user"}, {"content", "Hi"}}});
   net::HttpResponse bad = Post("/v1/chat/completions", Json::array());
