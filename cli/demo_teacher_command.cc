@@ -57,7 +57,7 @@ int RunTeacher(const TeacherFlags& f) {
     const demo::DemoEnv env{.site_url = (*server)->site_url(), .files_dir = files_dir};
     const auto tasks = demo::MakeTasks(
         env, {.families = f.families, .count = f.count, .seed = f.seed, .held_out = f.held_out});
-    if (auto st = base::WriteFileAtomic(f.tasks_out, demo::TasksToJsonl(tasks)); !st.ok()) return Fail(std::string(st.message()));
+    if (auto st = base::WriteFileAtomic(f.tasks_out, eval::EvalTasksToJsonl(tasks)); !st.ok()) return Fail(std::string(st.message()));
     std::fprintf(stderr, "demo-teacher: wrote %zu tasks to %s\n", tasks.size(), f.tasks_out.c_str());
   }
   // The first line of stdout is for scripts: the endpoint's base URL.

@@ -1,6 +1,7 @@
-// `tracemill eval`: the before/after report of a baseline and a candidate model on one
-// endpoint — `next-turn` over a dataset's eval rows, `live` on held-out demo tasks run
-// by the agent. The report files (report.json, report.md, report.png) go to --out.
+// `tracemill eval`: the before/after report of a baseline and a candidate model —
+// `next-turn` over a dataset's eval rows on one endpoint, `live` on tasks run by the agent
+// (a task file, or held-out demo tasks) against one or two endpoints or model directories
+// served in-process. The report files (report.json, report.md, report.png) go to --out.
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -18,6 +19,9 @@
 #include "libs/eval/live.h"
 #include "libs/eval/next_turn.h"
 #include "libs/eval/report.h"
+#ifdef TRACEMILL_HAS_TORCH
+#include "libs/serve/model_server.h"
+#endif
 
 namespace tracemill::cli {
 namespace {
@@ -43,17 +47,29 @@ struct NextTurnFlags {
   bool quiet = false;
 };
 
+// Where one run of `eval live` sends the agent: a model name on the config's endpoint, on
+// another endpoint, or a model directory served in this process.
+struct RunTarget {
+  std::string model;
+  std::string endpoint;
+  std::string model_dir;
+};
+
 struct LiveFlags {
   std::string config;
-  ModelPair models;
+  RunTarget baseline{.model = "base"};
+  RunTarget candidate;
   std::string out;
-  int tasks = 20;
+  std::string tasks_file;
+  int demo_tasks = 20;
   int tries = 3;
   std::string files_dir;
   std::string site_url;
   std::vector<std::string> families;
   uint64_t seed = 1;
   int parallel = 4;
+  int threads = 0;
+  std::vector<std::string> bars;
   bool quiet = false;
 };
 
@@ -143,11 +159,10 @@ int RunNextTurnEval(const NextTurnFlags& f) {
   return code;
 }
 
-int RunLive(const LiveFlags& f) {
-  auto config = agent::LoadAgentConfig(f.config);
-  if (!config.ok()) return Fail(config.status());
-  if (const char* key = std::getenv(config->api_key_env.c_str()); key != nullptr) {
-    config->endpoint.api_key = key;
+absl::StatusOr<std::vector<eval::EvalTask>> LiveTasks(const LiveFlags& f, Json* settings) {
+  if (!f.tasks_file.empty()) {
+    (*settings)["tasks"] = f.tasks_file;
+    return eval::ReadEvalTasks(f.tasks_file);
   }
   std::vector<std::string> families = f.families;
   if (families.empty()) {
@@ -157,45 +172,100 @@ int RunLive(const LiveFlags& f) {
   }
   bool file_tasks = false;
   for (const std::string& fam : families) {
-    if (fam == "page_title" && f.site_url.empty()) return Fail("page_title tasks need --site-url");
+    if (fam == "page_title" && f.site_url.empty()) return absl::InvalidArgumentError("page_title tasks need --site-url");
     file_tasks |= fam != "page_title";
   }
   std::string files_dir;
   if (file_tasks) {
-    if (f.files_dir.empty()) return Fail("file tasks need --files-dir (the directory the agent's filesystem server serves)");
+    if (f.files_dir.empty()) {
+      return absl::InvalidArgumentError(
+          "demo file tasks need --files-dir (the directory the agent's filesystem server serves), or give --tasks");
+    }
     std::error_code ec;
     files_dir = std::filesystem::absolute(f.files_dir, ec).lexically_normal().string();
     if (!files_dir.empty() && files_dir.back() == '/') files_dir.pop_back();
-    if (auto st = demo::WriteDemoFiles(files_dir); !st.ok()) return Fail(st);
+    if (auto st = demo::WriteDemoFiles(files_dir); !st.ok()) return st;
   }
   std::string site = f.site_url;
   while (!site.empty() && site.back() == '/') site.pop_back();
-  const auto tasks = demo::MakeTasks({.site_url = site, .files_dir = files_dir},
-                                     {.families = families, .count = f.tasks, .seed = f.seed,
-                                      .id_prefix = "eval", .held_out = true});
+  (*settings)["tasks"] = base::StrCat(f.demo_tasks, " held-out demo tasks");
+  (*settings)["families"] = families;
+  (*settings)["held_out"] = true;
+  (*settings)["files_dir"] = files_dir;
+  (*settings)["site_url"] = site;
+  return demo::MakeTasks({.site_url = site, .files_dir = files_dir},
+                         {.families = families, .count = f.demo_tasks, .seed = f.seed, .id_prefix = "eval", .held_out = true});
+}
 
+absl::StatusOr<std::vector<eval::Bar>> ParseBars(const std::vector<std::string>& specs) {
+  std::vector<eval::Bar> bars;
+  for (const std::string& spec : specs) {
+    const size_t eq = spec.rfind('=');
+    char* end = nullptr;
+    const double min = eq == std::string::npos ? 0 : std::strtod(spec.c_str() + eq + 1, &end);
+    if (eq == std::string::npos || eq == 0 || end == spec.c_str() + eq + 1 || *end != '\0' || !(min >= 0 && min <= 1)) {
+      return absl::InvalidArgumentError(base::StrCat("--bar \"", spec, "\": give METRIC=MIN with MIN in [0, 1], e.g. pass@1=0.5"));
+    }
+    bars.push_back({spec.substr(0, eq), min});
+  }
+  return bars;
+}
+
+int RunLive(const LiveFlags& f) {
+  auto config = agent::LoadAgentConfig(f.config);
+  if (!config.ok()) return Fail(config.status());
+  if (const char* key = std::getenv(config->api_key_env.c_str()); key != nullptr) {
+    config->endpoint.api_key = key;
+  }
+  if (f.candidate.model.empty() && f.candidate.endpoint.empty() && f.candidate.model_dir.empty()) {
+    return Fail("give the candidate: --candidate NAME, --candidate-endpoint URL or --candidate-model-dir DIR");
+  }
+#ifndef TRACEMILL_HAS_TORCH
+  if (!f.baseline.model_dir.empty() || !f.candidate.model_dir.empty()) {
+    return Fail("--baseline-model-dir/--candidate-model-dir need a build with libtorch");
+  }
+#endif
+  auto bars = ParseBars(f.bars);
+  if (!bars.ok()) return Fail(bars.status());
   eval::Report report;
   report.kind = "live";
-  report.settings = {{"config", f.config},         {"endpoint", config->endpoint.base_url},
-                     {"baseline", f.models.baseline}, {"candidate", f.models.candidate},
-                     {"tasks", tasks.size()},      {"tries", f.tries},
-                     {"families", families},       {"seed", f.seed},
-                     {"held_out", true},           {"files_dir", files_dir},
-                     {"site_url", site},           {"parallel", f.parallel}};
+  report.bars = *bars;
+  report.settings = {{"config", f.config}, {"tries", f.tries}, {"seed", f.seed}, {"parallel", f.parallel}};
+  auto tasks = LiveTasks(f, &report.settings);
+  if (!tasks.ok()) return Fail(tasks.status());
   for (eval::EvalRun* run : {&report.baseline, &report.candidate}) {
     const bool is_base = run == &report.baseline;
+    const RunTarget& target = is_base ? f.baseline : f.candidate;
     run->label = is_base ? "baseline" : "candidate";
-    run->model = is_base ? f.models.baseline : f.models.candidate;
     agent::AgentConfig c = *config;
-    c.endpoint.model = run->model;
+#ifdef TRACEMILL_HAS_TORCH
+    std::unique_ptr<serve::ModelServer> served;
+    if (!target.model_dir.empty()) {
+      auto server = serve::ModelServer::Start(target.model_dir, {.threads = f.threads});
+      if (!server.ok()) return Fail(base::StrCat(run->label, " model directory ", target.model_dir, ": ", server.status().message()));
+      served = std::move(*server);
+      c.endpoint.base_url = served->base_url();
+      c.endpoint.api_key.clear();
+    }
+#endif
+    if (!target.endpoint.empty()) c.endpoint.base_url = target.endpoint;
+    c.endpoint.model = target.model_dir.empty() ? (target.model.empty() ? c.endpoint.model : target.model) : "base";
+    run->model = target.model_dir.empty() ? base::StrCat(c.endpoint.model, " @ ", c.endpoint.base_url) : target.model_dir;
+    report.settings[run->label] = {{"model", c.endpoint.model}, {"endpoint", c.endpoint.base_url},
+                                   {"model_dir", target.model_dir}};
     // This report's own trace directory for the run, replaced on a rerun.
     const std::string traces = (std::filesystem::path(f.out) / "traces" / run->label).string();
     std::error_code ec;
     std::filesystem::remove_all(traces, ec);
-    base::ProgressBar bar(base::StrCat("live ", run->model), tasks.size() * static_cast<size_t>(f.tries),
+    base::ProgressBar bar(base::StrCat("live ", run->label), tasks->size() * static_cast<size_t>(f.tries),
                           base::ProgressBar::Unit::kCount, !f.quiet);
     int passed = 0;
-    auto r = eval::RunLiveEval(c, tasks, {.tries = f.tries, .parallel = f.parallel, .out_dir = traces},
+    auto r = eval::RunLiveEval(c, *tasks,
+                               {.tries = f.tries,
+                                .parallel = f.parallel,
+                                .out_dir = traces,
+                                .run_id = base::StrCat("eval-seed-", f.seed, "-", run->label),
+                                .derive_trace_ids = true},
                                [&](int done, int, const eval::LiveTry& t) {
                                  passed += t.passed ? 1 : 0;
                                  bar.SetSuffix(base::StrCat("passed ", passed, "/", done));
@@ -249,24 +319,40 @@ void AddEvalCommand(CLI::App& app, int* exit_code) {
   auto lf = std::make_shared<LiveFlags>();
   CLI::App* live = cmd->add_subcommand(
       "live",
-      "Live evaluation: the agent of --config (its endpoint's model replaced by --baseline, then --candidate) "
-      "runs held-out demo tasks end to end with its MCP servers, --tries times each; every answer is checked. "
-      "Reports pass@1, pass^k, tool-call validity and tool-name accuracy, per family and overall. Traces go "
-      "to OUT/traces/{baseline,candidate}/try-N (replaced on a rerun).");
+      "Live evaluation: the agent of --config runs tasks end to end with its MCP servers, --tries times each, "
+      "for a baseline and a candidate; every trace is judged by the task's checks (an answer that echoes a tool "
+      "result fails). Tasks come from --tasks (JSONL with answer, file and expected-call checks; see "
+      "libs/eval/eval_task.h) or are held-out demo tasks. Each run is a model name on the config's endpoint, "
+      "another endpoint, or a model directory served in this process. Reports pass@1, pass^k, schema-valid "
+      "calls, argument accuracy and tool-name accuracy, per family and overall. Traces go to "
+      "OUT/traces/{baseline,candidate}/try-N (replaced on a rerun).");
   live->add_option("-c,--config", lf->config, "agent configuration (YAML or JSON), as for collect")->required();
-  AddModelFlags(live, &lf->models);
+  live->add_option("--baseline", lf->baseline.model, "baseline model name (on its endpoint)")->capture_default_str();
+  live->add_option("--baseline-endpoint", lf->baseline.endpoint, "baseline's OpenAI-compatible base URL (default: the config's)");
+  live->add_option("--baseline-model-dir", lf->baseline.model_dir, "serve this model directory as the baseline")
+      ->check(CLI::ExistingDirectory);
+  live->add_option("--candidate", lf->candidate.model, "candidate model name, e.g. base:adapter");
+  live->add_option("--candidate-endpoint", lf->candidate.endpoint, "candidate's OpenAI-compatible base URL (default: the config's)");
+  live->add_option("--candidate-model-dir", lf->candidate.model_dir, "serve this model directory as the candidate")
+      ->check(CLI::ExistingDirectory);
   live->add_option("-o,--out", lf->out, "report directory")->required();
-  live->add_option("--tasks", lf->tasks, "held-out tasks")->check(CLI::PositiveNumber)->capture_default_str();
+  live->add_option("--tasks", lf->tasks_file, "task file (JSONL); without it, held-out demo tasks")->check(CLI::ExistingFile);
+  live->add_option("--demo-tasks", lf->demo_tasks, "how many held-out demo tasks (without --tasks)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   live->add_option("--tries", lf->tries, "tries per task (k of pass^k)")->check(CLI::Range(1, 100))->capture_default_str();
   live->add_option("--files-dir", lf->files_dir,
-                   "the demo files are written here; the config's filesystem MCP server must serve it");
+                   "demo tasks: the demo files are written here; the config's filesystem MCP server must serve it");
   live->add_option("--site-url", lf->site_url,
-                   "the demo site for page_title tasks, e.g. http://127.0.0.1:8731/site (none: no page tasks)");
+                   "demo tasks: the demo site for page_title tasks, e.g. http://127.0.0.1:8731/site (none: no page tasks)");
   live->add_option("--families", lf->families,
-                   "task families: page_title, first_line, count_files, follow_note, write_file")
+                   "demo task families: page_title, first_line, count_files, follow_note, write_file")
       ->delimiter(',')
       ->check(CLI::IsMember({"page_title", "first_line", "count_files", "follow_note", "write_file"}));
-  live->add_option("--seed", lf->seed, "seed for the tasks")->capture_default_str();
+  live->add_option("--seed", lf->seed, "seed for the demo tasks and the trace ids")->capture_default_str();
+  live->add_option("--bar", lf->bars, "METRIC=MIN (repeatable): the report says which runs miss it, e.g. pass@1=0.5");
+  live->add_option("--threads", lf->threads, "libtorch threads for a served model directory (0: its default)")
+      ->check(CLI::NonNegativeNumber);
   live->add_option("-j,--parallel", lf->parallel, "agents at once")->check(CLI::Range(1, 10000))->capture_default_str();
   live->add_flag("-q,--quiet", lf->quiet, "no progress bars");
   live->callback([lf, exit_code] { *exit_code = RunLive(*lf); });

@@ -12,6 +12,7 @@
 #include "libs/net/test_http_server.h"
 #include "libs/base/file_io.h"
 #include "libs/demo/demo_tasks.h"
+#include "libs/eval/eval_task.h"
 #include "libs/trace/trace_json.h"
 #include "tests/run_tracemill.h"
 
@@ -80,21 +81,21 @@ TEST(BrowserTest, CollectsDemoPageTasksThroughPlaywright) {
   const Result r = RunTracemill("collect --tasks " + tasks_path + " -c " + config + " -o " + dir + "/traces -j 2 -q");
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("4 success"), std::string::npos) << r.output;
-  auto tasks = demo::TasksFromJsonl(*base::ReadFile(tasks_path), tasks_path);
+  auto tasks = eval::ParseEvalTasks(*base::ReadFile(tasks_path), tasks_path);
   ASSERT_TRUE(tasks.ok());
   int checked = 0;
   for (const auto& e : std::filesystem::directory_iterator(dir + "/traces")) {
     if (e.path().extension() != ".json") continue;
     auto t = trace::ParseTraceText(*base::ReadFile(e.path().string()), e.path().string());
     ASSERT_TRUE(t.ok()) << t.status();
-    for (const demo::DemoTask& task : *tasks) {
+    for (const eval::EvalTask& task : *tasks) {
       if (task.id != t->task_id) continue;
       std::string why;
-      EXPECT_TRUE(demo::CheckAnswer(task, t->messages.back().Text(), &why)) << why;
+      EXPECT_TRUE(eval::CheckTask(task, *t, &why)) << why;
       ASSERT_GE(t->messages.size(), 4u);  // task, call, result, answer
       ASSERT_FALSE(t->messages[1].tool_calls.empty());
       EXPECT_EQ(t->messages[1].tool_calls[0].name, "browser_navigate");
-      EXPECT_NE(t->messages[2].Text().find("Page Title: " + task.expected), std::string::npos);
+      EXPECT_NE(t->messages[2].Text().find("Page Title: " + task.answer.at(0).value), std::string::npos);
       ++checked;
     }
   }

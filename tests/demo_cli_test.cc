@@ -1,8 +1,15 @@
 // `tracemill demo` end to end, reduced: fewer tasks and steps than the README's run, the
 // same stages (teacher traces through the real MCP filesystem server, curation, a random
-// tiny Qwen3 student evaluated live before and after a fine-tune). The trained student
-// must call tools validly and pick the right tool where the untrained one never does.
+// tiny Qwen3 student evaluated live on held-out tasks before and after a fine-tune), with
+// a fixed seed. The trained student must meet the demo's bars (demo_tasks.h DemoBars);
+// the untrained one and each cheating policy — one constant call, echoing the tool's
+// output, cut-off calls — run through `tracemill eval live` on the same held-out tasks,
+// must miss them. A second test reruns a small demo with the same seed and checks that
+// the dataset and the report's numbers come out the same.
 #include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
 #include <string>
 
 #include "gtest/gtest.h"
@@ -14,54 +21,110 @@
 namespace tracemill {
 namespace {
 
-// A metric's {"count", "n", "rate"} for one run of report.json.
-Json Metric(const Json& report, const std::string& name, const std::string& run) {
-  for (const Json& m : report["metrics"]) {
-    if (m["name"] == name) return m[run];
+const std::string kPeers = TRACEMILL_SOURCE_DIR "/tests/peers/node_modules/.bin/";
+
+Json ReadReport(const std::string& path) {
+  auto text = base::ReadFile(path);
+  EXPECT_TRUE(text.ok()) << text.status();
+  if (!text.ok()) return Json();
+  auto report = base::ParseJson(*text, path);
+  EXPECT_TRUE(report.ok()) << report.status();
+  return report.ok() ? *report : Json();
+}
+
+// The report's --bar flags, so a cheater is held to exactly the demo's bars.
+std::string BarFlags(const Json& report) {
+  std::string flags;
+  for (const Json& b : report["bars"]) {
+    flags += " --bar " + b["metric"].get<std::string>() + "=" + std::to_string(b["min"].get<double>());
   }
-  ADD_FAILURE() << "no metric " << name;
-  return Json();
+  return flags;
 }
 
-double Rate(const Json& proportion) {
-  if (!proportion.is_object() || proportion["n"].get<int64_t>() == 0) return 0.0;
-  return static_cast<double>(proportion["count"].get<int64_t>()) / proportion["n"].get<int64_t>();
+// Every file under `dir` with its bytes, in path order.
+std::string Tree(const std::string& dir) {
+  std::map<std::string, std::string> files;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
+    if (!e.is_regular_file()) continue;
+    std::ifstream in(e.path(), std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    files[std::filesystem::relative(e.path(), dir).string()] = ss.str();
+  }
+  std::string out;
+  for (const auto& [path, bytes] : files) out += path + "\n" + bytes + "\n";
+  return out;
 }
 
-TEST(DemoTest, AReducedDemoTeachesTheStudentToCallTools) {
+TEST(DemoTest, TheTrainedStudentMeetsTheBarsThatEveryCheaterMisses) {
   const std::string dir = base::FreshTestDir();
   const Result r = RunTracemill("demo -o " + dir +
-                                " --train-tasks 48 --eval-tasks 12 --steps 240 --threads 2 --chromium '' -q");
+                                " --train-tasks 48 --eval-tasks 12 --steps 240 --threads 2 --seed 7 --chromium '' -q");
   ASSERT_EQ(r.code, 0) << r.output;
   for (const char* stage : {"[1/7] collect", "[4/7] baseline", "[5/7] train", "[6/7] candidate", "[7/7] report"}) {
     EXPECT_NE(r.output.find(stage), std::string::npos) << stage << "\n" << r.output;
   }
-  EXPECT_NE(r.output.find("| tool_name_accuracy |"), std::string::npos) << r.output;  // the table on stdout
+  EXPECT_NE(r.output.find("| schema_valid_calls |"), std::string::npos) << r.output;  // the table on stdout
   for (const char* path : {"report/report.json", "report/report.md", "report/report.png", "student/model.safetensors",
-                           "student/tokenizer.json", "dataset/README.md", "curated.jsonl"}) {
+                           "student/tokenizer.json", "dataset/README.md", "curated.jsonl", "tasks/train.jsonl",
+                           "tasks/held-out.jsonl"}) {
     EXPECT_TRUE(std::filesystem::exists(dir + "/" + path)) << path;
   }
-  auto text = base::ReadFile(dir + "/report/report.json");
-  ASSERT_TRUE(text.ok()) << text.status();
-  auto report = base::ParseJson(*text, "report.json");
-  ASSERT_TRUE(report.ok()) << report.status();
-  const Json& j = *report;
+  const Json j = ReadReport(dir + "/report/report.json");
+  ASSERT_TRUE(j.is_object());
   EXPECT_EQ(j["settings"]["eval_tasks"], 12);
-  // The untrained student never makes a valid call, let alone the right one ...
-  EXPECT_LE(Rate(Metric(j, "valid_tool_use", "baseline")), 0.1) << *text;
-  EXPECT_LE(Rate(Metric(j, "tool_name_accuracy", "baseline")), 0.1) << *text;
-  // ... the trained one mostly does, on tasks it has not seen, and the gain is beyond the
-  // 95% interval. (Across runs of this reduced setting — its split depends on the
-  // time-based trace ids — valid_tool_use was 58–92% and tool_name_accuracy 50–100%; the
-  // README's full demo gets 90–100%.)
-  EXPECT_GE(Rate(Metric(j, "valid_tool_use", "candidate")), 0.5) << *text;
-  EXPECT_GE(Rate(Metric(j, "tool_name_accuracy", "candidate")), 0.4) << *text;
-  EXPECT_GE(Rate(Metric(j, "tool_call_validity", "candidate")), 0.5) << *text;
-  for (const Json& m : j["metrics"]) {
-    if (m["name"] == "valid_tool_use" || m["name"] == "tool_name_accuracy") {
-      EXPECT_GT(m["delta"]["ci95"][0].get<double>(), 0.0) << m;
-    }
+  ASSERT_GE(j["bars"].size(), 3u);
+  auto md = base::ReadFile(dir + "/report/report.md");
+  ASSERT_TRUE(md.ok());
+  for (const char* defined : {"**pass@1**", "**schema_valid_calls**", "**argument_accuracy**", "**tool_name_accuracy**",
+                              "## Bars"}) {
+    EXPECT_NE(md->find(defined), std::string::npos) << defined;  // every metric is defined in the report
   }
+  // The untrained student misses the bars; the trained one meets them.
+  EXPECT_FALSE(j["baseline"]["bars_missed"].empty()) << j["baseline"]["bars_missed"];
+  EXPECT_TRUE(j["candidate"]["bars_missed"].empty()) << j["candidate"]["bars_missed"] << "\n" << r.output;
+
+  // The cheaters, on the same held-out tasks with the same agent, held to the same bars.
+  BackgroundTracemill policies("demo-teacher --port 0");
+  const std::string url = policies.FirstLine();
+  ASSERT_EQ(url.rfind("http://127.0.0.1:", 0), 0u) << url;
+  const std::string config = dir + "/cheat-agent.yaml";
+  ASSERT_TRUE(base::WriteFileAtomic(
+                  config, "endpoint:\n  base_url: " + url +
+                              "\n  model: none\nsystem_prompt: You are a helpful assistant. Use the tools to read, "
+                              "list and write files, and to open web pages.\n"
+                              "limits: {max_turns: 6, max_tool_calls: 6, max_wall_s: 120}\n"
+                              "mcpServers:\n  files:\n    command: " +
+                              kPeers + "mcp-server-filesystem\n    args: [\"" + dir + "/files\"]\n" +
+                              "    includeTools: [read_text_file, list_directory, write_file]\n")
+                  .ok());
+  const std::string tasks = " --tasks " + dir + "/tasks/held-out.jsonl";
+  for (const auto& [baseline, candidate] : {std::pair{"cheat-constant", "cheat-echo"}, std::pair{"cheat-cutoff", "cheat-echo"}}) {
+    const std::string out = dir + "/cheat-" + baseline;
+    const Result c = RunTracemill("eval live -c " + config + tasks + " --baseline " + baseline + " --candidate " +
+                                  candidate + BarFlags(j) + " -o " + out + " -q");
+    ASSERT_EQ(c.code, 0) << c.output;
+    const Json cheat = ReadReport(out + "/report.json");
+    EXPECT_FALSE(cheat["baseline"]["bars_missed"].empty()) << baseline << " passes the demo's bars: " << cheat;
+    EXPECT_FALSE(cheat["candidate"]["bars_missed"].empty()) << candidate << " passes the demo's bars: " << cheat;
+  }
+  EXPECT_EQ(policies.Stop(), 0);
+}
+
+TEST(DemoTest, TheSameSeedGivesTheSameDatasetAndNumbers) {
+  const std::string a = base::FreshTestDir(), b = base::FreshTestDir();
+  const std::string flags = " --train-tasks 8 --eval-tasks 4 --steps 4 --threads 2 --seed 11 --chromium '' -q";
+  // The same directory twice (paths are part of the prompts), then compared.
+  Result r = RunTracemill("demo -o " + a + "/demo" + flags);
+  ASSERT_EQ(r.code, 0) << r.output;
+  std::filesystem::rename(a + "/demo", b + "/first");
+  r = RunTracemill("demo -o " + a + "/demo" + flags);
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(Tree(b + "/first/dataset"), Tree(a + "/demo/dataset"));
+  const Json first = ReadReport(b + "/first/report/report.json");
+  const Json second = ReadReport(a + "/demo/report/report.json");
+  EXPECT_EQ(first["metrics"], second["metrics"]);
+  EXPECT_EQ(first["candidate"]["details"]["attempts"], second["candidate"]["details"]["attempts"]);
 }
 
 TEST(DemoTest, BadSettingsAndAMissingServerAreClearErrors) {

@@ -10,6 +10,7 @@
 #include "libs/base/file_io.h"
 #include "libs/base/test_util.h"
 #include "libs/demo/demo_tasks.h"
+#include "libs/eval/eval_task.h"
 #include "libs/trace/trace_json.h"
 #include "tests/run_tracemill.h"
 
@@ -31,10 +32,10 @@ std::map<std::string, trace::Trace> Traces(const std::string& dir) {
   return out;
 }
 
-void ExpectSolved(const std::vector<demo::DemoTask>& tasks, const std::string& out_dir, int min_tool_calls) {
+void ExpectSolved(const std::vector<eval::EvalTask>& tasks, const std::string& out_dir, int min_tool_calls) {
   const auto traces = Traces(out_dir);
   ASSERT_EQ(traces.size(), tasks.size());
-  for (const demo::DemoTask& task : tasks) {
+  for (const eval::EvalTask& task : tasks) {
     auto it = traces.find(task.id);
     ASSERT_NE(it, traces.end()) << task.id;
     const trace::Trace& t = it->second;
@@ -47,7 +48,7 @@ void ExpectSolved(const std::vector<demo::DemoTask>& tasks, const std::string& o
     EXPECT_EQ(last.role, trace::Role::kAssistant);
     EXPECT_TRUE(last.reasoning_content.has_value()) << task.id;
     std::string why;
-    EXPECT_TRUE(demo::CheckAnswer(task, last.Text(), &why)) << task.id << ": " << why << "\n" << last.Text();
+    EXPECT_TRUE(eval::CheckTask(task, t, &why)) << task.id << ": " << why << "\n" << last.Text();
     EXPECT_EQ(t.model, "tracemill-demo-teacher");
   }
 }
@@ -62,7 +63,7 @@ TEST(DemoTeacherTest, CollectsFileTasksThroughTheFilesystemServer) {
   ASSERT_EQ(url.rfind("http://127.0.0.1:", 0), 0u) << url;
   auto text = base::ReadFile(tasks_path);
   ASSERT_TRUE(text.ok()) << text.status();
-  auto tasks = demo::TasksFromJsonl(*text, tasks_path);
+  auto tasks = eval::ParseEvalTasks(*text, tasks_path);
   ASSERT_TRUE(tasks.ok()) << tasks.status();
   ASSERT_EQ(tasks->size(), 12u);
 

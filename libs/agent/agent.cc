@@ -149,7 +149,8 @@ net::Task<std::optional<T>> AgentSession::UnlessInterrupted(net::Task<T> task) {
 net::Task<absl::Status> AgentSession::Open() {
   opened_ = true;
   opened_at_ = Clock::now();
-  trace_.id = base::NewId();
+  trace_.id = options_.derive_trace_ids ? base::DerivedId(base::StrCat(options_.run_id, "\n", trace_.task_id))
+                                         : base::NewId();
   trace_.run_id = options_.run_id;
   trace_.timestamp = NowRfc3339();
   trace_.timings.started_at = trace_.timestamp;

@@ -76,6 +76,9 @@ struct AgentOptions {
   ApproveFn approve;
   Json sampling = Json::object();
   std::string run_id;
+  // Trace ids: false, a new UUIDv7 each; true, base::DerivedId(run_id + "\n" + task id),
+  // so a seeded run with a fixed run id writes the same trace files again.
+  bool derive_trace_ids = false;
 };
 
 // Cuts `text` to its first `n` characters (UTF-8 code points, never splitting one) plus

@@ -105,6 +105,7 @@ absl::StatusOr<CollectSummary> Collect(const AgentConfig& config,
   TraceStore store(options.out_dir);
   AgentOptions agent_options = config.options;
   agent_options.run_id = summary.run_id;
+  agent_options.derive_trace_ids = options.derive_trace_ids;
   Agent agent(&loop, &model, config.servers, agent_options, &store);
 
   size_t next = 0;

@@ -29,6 +29,9 @@ struct CollectOptions {
   int parallel = 4;
   std::string out_dir;
   std::string run_id;  // recorded in every trace; "" = a new id
+  // Trace ids derived from the run id and task id (AgentOptions::derive_trace_ids): with
+  // a fixed run_id, a rerun of the same tasks writes the same trace files.
+  bool derive_trace_ids = false;
 };
 
 struct CollectSummary {

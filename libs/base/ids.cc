@@ -39,6 +39,21 @@ std::string NewId() {
   return UuidV7(ms, hi, lo);
 }
 
+std::string DerivedId(std::string_view key) {
+  // Two FNV-1a passes with different offsets, each finished with splitmix64's mixer.
+  auto hash = [&](uint64_t h) {
+    for (unsigned char c : key) h = (h ^ c) * 0x100000001B3ull;
+    h ^= h >> 30;
+    h *= 0xBF58476D1CE4E5B9ull;
+    h ^= h >> 27;
+    h *= 0x94D049BB133111EBull;
+    return h ^ (h >> 31);
+  };
+  std::string id = UuidV7(hash(0xCBF29CE484222325ull) >> 16, hash(0x84222325CBF29CE4ull), hash(0x9E3779B97F4A7C15ull));
+  id[14] = '8';  // version 8: not a time
+  return id;
+}
+
 bool LooksLikeUuid(std::string_view text) {
   if (text.size() != 36) return false;
   for (size_t i = 0; i < text.size(); ++i) {

@@ -17,6 +17,15 @@ TEST(IdsTest, UuidV7Layout) {
 
 TEST(IdsTest, SortByTime) { EXPECT_LT(UuidV7(1000, 5, 5), UuidV7(1001, 0, 0)); }
 
+TEST(IdsTest, DerivedIdsArePureFunctionsOfTheirKeys) {
+  EXPECT_EQ(DerivedId("run-1\ntask-7"), DerivedId("run-1\ntask-7"));
+  EXPECT_TRUE(LooksLikeUuid(DerivedId("x")));
+  EXPECT_EQ(DerivedId("x")[14], '8');
+  std::set<std::string> seen;
+  for (int i = 0; i < 10000; ++i) EXPECT_TRUE(seen.insert(DerivedId("task-" + std::to_string(i))).second);
+  EXPECT_NE(DerivedId(""), DerivedId(std::string(1, '\0')));
+}
+
 TEST(IdsTest, NewIdsAreUnique) {
   std::set<std::string> seen;
   for (int i = 0; i < 10000; ++i) EXPECT_TRUE(seen.insert(NewId()).second);

@@ -21,15 +21,14 @@
 #include "libs/demo/demo_tasks.h"
 #include "libs/demo/teacher.h"
 #include "libs/demo/teacher_server.h"
+#include "libs/eval/bars.h"
 #include "libs/eval/live.h"
 #include "libs/hub/dataset_builder.h"
-#include "libs/model/generate.h"
 #include "libs/model/model_init.h"
 #include "libs/model/qwen3_config.h"
 #include "libs/model/qwen3_model.h"
 #include "libs/net/background_loop.h"
-#include "libs/serve/chat_server.h"
-#include "libs/serve/generation_backend.h"
+#include "libs/serve/model_server.h"
 #include "libs/text/chat_format.h"
 #include "libs/trace/curator.h"
 #include "libs/train/dataset_examples.h"
@@ -113,10 +112,10 @@ absl::StatusOr<AgentSetup> MakeAgentSetup(const DemoOptions& o, const std::strin
 }
 
 // The tasks of each agent: (config, its tasks), file tasks first.
-std::vector<std::pair<const agent::AgentConfig*, std::vector<DemoTask>>> ByAgent(const AgentSetup& setup,
-                                                                                 const std::vector<DemoTask>& tasks) {
-  std::vector<std::pair<const agent::AgentConfig*, std::vector<DemoTask>>> groups;
-  for (const DemoTask& t : tasks) {
+std::vector<std::pair<const agent::AgentConfig*, std::vector<eval::EvalTask>>> ByAgent(
+    const AgentSetup& setup, const std::vector<eval::EvalTask>& tasks) {
+  std::vector<std::pair<const agent::AgentConfig*, std::vector<eval::EvalTask>>> groups;
+  for (const eval::EvalTask& t : tasks) {
     const agent::AgentConfig* config = &setup.For(t.family);
     auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == config; });
     if (it == groups.end()) it = groups.insert(groups.end(), {config, {}});
@@ -125,47 +124,18 @@ std::vector<std::pair<const agent::AgentConfig*, std::vector<DemoTask>>> ByAgent
   return groups;
 }
 
-std::vector<agent::AgentTask> ToAgentTasks(const std::vector<DemoTask>& tasks) {
+std::vector<agent::AgentTask> ToAgentTasks(const std::vector<eval::EvalTask>& tasks) {
   std::vector<agent::AgentTask> out;
-  for (const DemoTask& t : tasks) out.push_back({t.id, t.prompt, ""});
+  for (const eval::EvalTask& t : tasks) out.push_back({t.id, t.prompt, ""});
   return out;
 }
 
-// A model directory served over the OpenAI API on a background loop.
-class StudentServer {
- public:
-  static absl::StatusOr<std::unique_ptr<StudentServer>> Start(const std::string& model_dir, int threads) {
-    auto s = std::unique_ptr<StudentServer>(new StudentServer());
-    TM_ASSIGN_OR_RETURN(std::unique_ptr<model::Qwen3Model> loaded, model::Qwen3Model::Load(model_dir, {}));
-    std::shared_ptr<model::Qwen3Model> qwen3 = std::move(loaded);
-    TM_ASSIGN_OR_RETURN(std::unique_ptr<text::ChatFormat> format, text::ChatFormat::FromDirectory(model_dir));
-    TM_ASSIGN_OR_RETURN(auto generator,
-                        model::Generator::Create(qwen3, {.max_batch = 8, .max_context = kMaxSeqLen, .threads = threads}));
-    auto backend = std::make_shared<serve::GenerationBackend>(std::move(generator), kMaxSeqLen);
-    std::shared_ptr<const text::ChatFormat> shared_format = std::move(format);
-    auto server = s->loop_.Call([&](net::EventLoop* loop) {
-      return serve::ChatServer::Start(loop, backend, shared_format,
-                                      {.port = 0, .default_max_tokens = kStudentMaxTokens});
-    });
-    if (!server.ok()) return server.status();
-    s->server_ = std::move(*server);
-    return s;
-  }
-  ~StudentServer() {
-    loop_.Call([this](net::EventLoop*) { server_.reset(); });
-  }
-  std::string base_url() const { return server_->base_url(); }
-
- private:
-  StudentServer() = default;
-  net::BackgroundLoop loop_;
-  std::unique_ptr<serve::ChatServer> server_;
-};
-
 absl::StatusOr<eval::LiveResult> EvaluateLive(const DemoOptions& o, const AgentSetup& setup,
-                                              const std::string& model_dir, const std::vector<DemoTask>& tasks,
+                                              const std::string& model_dir, const std::vector<eval::EvalTask>& tasks,
                                               const std::string& label, const std::string& traces_dir) {
-  TM_ASSIGN_OR_RETURN(auto server, StudentServer::Start(model_dir, o.threads));
+  TM_ASSIGN_OR_RETURN(auto server, serve::ModelServer::Start(model_dir, {.threads = o.threads,
+                                                                         .max_context = kMaxSeqLen,
+                                                                         .default_max_tokens = kStudentMaxTokens}));
   base::ProgressBar bar(base::StrCat("eval ", label), tasks.size() * static_cast<size_t>(o.tries),
                         base::ProgressBar::Unit::kCount, o.progress);
   int calls = 0, valid = 0, finished = 0;
@@ -177,11 +147,16 @@ absl::StatusOr<eval::LiveResult> EvaluateLive(const DemoOptions& o, const AgentS
     config.endpoint.model = "base";
     config.endpoint.max_attempts = 2;
     const std::string dir = Path(traces_dir, config.servers.front().name);
-    auto part = eval::RunLiveEval(config, group, {.tries = o.tries, .parallel = o.parallel, .out_dir = dir},
+    auto part = eval::RunLiveEval(config, group,
+                                  {.tries = o.tries,
+                                   .parallel = o.parallel,
+                                   .out_dir = dir,
+                                   .run_id = base::StrCat("demo-seed-", o.seed, "-", label, "-", config.servers.front().name),
+                                   .derive_trace_ids = true},
                                   [&](int, int, const eval::LiveTry& t) {
                                     calls += t.tool_calls;
                                     valid += t.valid_tool_calls;
-                                    bar.SetSuffix(base::StrCat("valid tool calls ", valid, "/", calls));
+                                    bar.SetSuffix(base::StrCat("schema-valid calls ", valid, "/", calls));
                                     bar.Update(static_cast<uint64_t>(++finished));
                                   });
     if (!part.ok()) return part.status();
@@ -195,9 +170,14 @@ absl::StatusOr<eval::LiveResult> EvaluateLive(const DemoOptions& o, const AgentS
 }
 
 std::string LiveSummary(const eval::LiveResult& r) {
-  return base::StrCat("tool-call validity ", eval::FormatProportion(r.overall.validity), ", tool-name accuracy ",
-                      eval::FormatProportion(r.overall.first_tool), ", pass@1 ",
-                      eval::FormatProportion(r.overall.pass_at_1));
+  std::string line = base::StrCat("pass@1 ", eval::FormatProportion(r.overall.pass_at_1), ", schema-valid calls ",
+                                  eval::FormatProportion(r.overall.schema_valid), ", argument accuracy ",
+                                  eval::FormatProportion(r.overall.arguments), ", tool-name accuracy ",
+                                  eval::FormatProportion(r.overall.names));
+  const std::vector<std::string> missed = eval::MissedBars(r.Metrics(), DemoBars());
+  base::StrAppend(&line, missed.empty() ? "; meets the demo's bars" : "; misses the demo's bars: ");
+  for (size_t i = 0; i < missed.size(); ++i) base::StrAppend(&line, i ? ", " : "", missed[i]);
+  return line;
 }
 
 }  // namespace
@@ -220,8 +200,8 @@ absl::StatusOr<DemoResult> RunDemo(const DemoOptions& o, const std::function<voi
   }
   fs::create_directories(out, ec);
   TM_RETURN_IF_ERROR(base::WriteFileAtomic(marker.string(), "written by tracemill demo; a rerun replaces this directory's contents\n"));
-  for (const char* name : {"files", "traces", "curated.jsonl", "rejects.jsonl", "dataset", "student-init", "student",
-                           "eval", "report"}) {
+  for (const char* name : {"files", "tasks", "traces", "curated.jsonl", "rejects.jsonl", "dataset", "student-init",
+                           "student", "eval", "report"}) {
     fs::remove_all(fs::path(out) / name, ec);
   }
   const std::string files_dir = Path(out, "files");
@@ -241,13 +221,21 @@ absl::StatusOr<DemoResult> RunDemo(const DemoOptions& o, const std::function<voi
   });
   TM_RETURN_IF_ERROR(InStage("collect: the demo teacher", teacher.status()));
   // Lives on the teacher's loop, so it goes there too, whatever way this function ends.
+  // It also serves the demo site, which the held-out page tasks open: it stays up until
+  // both evaluations are done.
   absl::Cleanup stop_teacher = [&] { teacher_loop.Call([&](net::EventLoop*) { teacher->reset(); }); };
   const DemoEnv env{.site_url = (*teacher)->site_url(), .files_dir = files_dir};
-  const std::vector<DemoTask> train_tasks = MakeTasks(
+  const std::vector<eval::EvalTask> train_tasks = MakeTasks(
       env, {.families = setup.families, .count = o.train_tasks, .seed = o.seed, .id_prefix = "train"});
-  const std::vector<DemoTask> eval_tasks =
+  const std::vector<eval::EvalTask> eval_tasks =
       MakeTasks(env, {.families = setup.families, .count = o.eval_tasks, .seed = o.seed + 1, .id_prefix = "eval",
                       .held_out = true});
+  // Both task sets, as `tracemill eval live --tasks` reads them.
+  TM_RETURN_IF_ERROR(InStage("collect", base::MakeDirs(Path(out, "tasks"))));
+  TM_RETURN_IF_ERROR(InStage("collect", base::WriteFileAtomic(Path(out, "tasks/train.jsonl"),
+                                                              eval::EvalTasksToJsonl(train_tasks))));
+  TM_RETURN_IF_ERROR(InStage("collect", base::WriteFileAtomic(Path(out, "tasks/held-out.jsonl"),
+                                                              eval::EvalTasksToJsonl(eval_tasks))));
   agent::CollectSummary collected;
   {
     base::ProgressBar bar("collect", train_tasks.size(), base::ProgressBar::Unit::kCount, o.progress);
@@ -256,7 +244,11 @@ absl::StatusOr<DemoResult> RunDemo(const DemoOptions& o, const std::function<voi
       agent::AgentConfig config = *agent_config;
       config.endpoint.base_url = (*teacher)->base_url();
       config.endpoint.model = kTeacherModel;
-      auto summary = agent::Collect(config, ToAgentTasks(group), {.parallel = o.parallel, .out_dir = Path(out, "traces")},
+      auto summary = agent::Collect(config, ToAgentTasks(group),
+                                    {.parallel = o.parallel,
+                                     .out_dir = Path(out, "traces"),
+                                     .run_id = base::StrCat("demo-seed-", o.seed, "-collect"),
+                                     .derive_trace_ids = true},
                                     [&](int, int, const trace::Trace& t) {
                                       failed += t.outcome.status != "success";
                                       ++finished;
@@ -271,7 +263,6 @@ absl::StatusOr<DemoResult> RunDemo(const DemoOptions& o, const std::function<voi
     }
     bar.Finish();
   }
-  std::move(stop_teacher).Invoke();
   stage("collect", t0,
         base::StrCat(collected.tasks, " traces (", collected.outcomes["success"], " successful), ",
                      collected.tool_calls, " tool calls, ", collected.steps, " teacher replies",
@@ -378,6 +369,8 @@ absl::StatusOr<DemoResult> RunDemo(const DemoOptions& o, const std::function<voi
                       EvaluateLive(o, setup, student_dir, eval_tasks, "candidate", Path(out, "eval/candidate")));
   stage("candidate", t0, LiveSummary(after));
 
+  std::move(stop_teacher).Invoke();
+
   // 7. Report.
   t0 = Clock::now();
   say("[7/7] report");
@@ -395,7 +388,10 @@ absl::StatusOr<DemoResult> RunDemo(const DemoOptions& o, const std::function<voi
                      {"lr", o.lr},
                      {"seed", o.seed},
                      {"train_rows", data.train.size()},
-                     {"teacher", "scripted demo teacher (not a model)"}};
+                     {"teacher", "scripted demo teacher (not a model)"},
+                     {"tasks", {{"train", Path(out, "tasks/train.jsonl")}, {"held_out", Path(out, "tasks/held-out.jsonl")}}},
+                     {"student_max_tokens", kStudentMaxTokens}};
+  report.bars = DemoBars();
   for (auto [run, live, dir] : {std::tuple{&report.baseline, &before, init.out_dir},
                                 std::tuple{&report.candidate, &after, student_dir}}) {
     run->label = run == &report.baseline ? "baseline" : "candidate";

@@ -6,7 +6,6 @@
 #include <set>
 
 #include "libs/base/file_io.h"
-#include "libs/base/json.h"
 #include "libs/base/str_cat.h"
 
 namespace tracemill::demo {
@@ -46,12 +45,6 @@ std::string HtmlEscape(std::string_view s) {
   return out;
 }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 }  // namespace
 
 std::string PageTitle(int n) {
@@ -85,7 +78,11 @@ std::string NoteFirstLine(int n) {
 
 int BoxFileCount(int k) { return 1 + static_cast<int>(Mix(static_cast<uint64_t>(k) * 7 + 3) % 9); }
 
-int PointerTarget(int n) { return 1 + static_cast<int>(Mix(static_cast<uint64_t>(n) * 11 + 5) % kNotes); }
+int PointerTarget(int n) {
+  const int half = kNotes / 2;
+  const int target = 1 + static_cast<int>(Mix(static_cast<uint64_t>(n) * 11 + 5) % half);
+  return n <= kPointers / 2 ? target : half + target;
+}
 
 absl::Status WriteDemoFiles(const std::string& dir) {
   namespace fs = std::filesystem;
@@ -122,21 +119,22 @@ absl::Status WriteDemoFiles(const std::string& dir) {
   return absl::OkStatus();
 }
 
-std::vector<DemoTask> MakeTasks(const DemoEnv& env, const TaskSetOptions& options) {
+std::vector<eval::EvalTask> MakeTasks(const DemoEnv& env, const TaskSetOptions& options) {
   std::vector<std::string> families = options.families;
   if (families.empty()) families = {"page_title", "first_line", "count_files", "follow_note", "write_file"};
   std::mt19937_64 rng(options.seed);
-  // Training draws from the lower part of each range, held-out tasks from the upper part.
+  // Training draws from the lower half of each range, held-out tasks from the upper half.
   auto draw = [&](int n) {
     const int half = n / 2;
     std::uniform_int_distribution<int> d(1, half);
     return options.held_out ? half + d(rng) : d(rng);
   };
-  std::vector<DemoTask> tasks;
+  const std::vector<std::string> read_tools = {"read_text_file", "read_file"};
+  std::vector<eval::EvalTask> tasks;
   std::set<std::string> seen;
   for (int i = 0, attempts = 0; static_cast<int>(tasks.size()) < options.count && attempts < options.count * 50;
        ++attempts, ++i) {
-    DemoTask t;
+    eval::EvalTask t;
     t.family = families[static_cast<size_t>(i) % families.size()];
     const bool alt = (rng() & 1) != 0;
     if (t.family == "page_title") {
@@ -144,30 +142,39 @@ std::vector<DemoTask> MakeTasks(const DemoEnv& env, const TaskSetOptions& option
       const std::string url = base::StrCat(env.site_url, "/page/", n);
       t.prompt = alt ? base::StrCat("What is the title of the web page at ", url, " ?")
                      : base::StrCat("Open ", url, " in the browser and tell me the page title.");
-      t.expected = PageTitle(n);
+      t.answer = {{eval::AnswerCheck::Kind::kContains, PageTitle(n)}};
+      t.calls = {{{"browser_navigate"}, {{"url", url}}}};
     } else if (t.family == "first_line") {
       const int n = draw(kNotes);
       const std::string path = base::StrCat(env.files_dir, "/notes/note-", n, ".txt");
       t.prompt = alt ? base::StrCat("Read the file ", path, " and tell me its first line.")
                      : base::StrCat("What is the first line of the file ", path, " ?");
-      t.expected = NoteFirstLine(n);
+      t.answer = {{eval::AnswerCheck::Kind::kContains, NoteFirstLine(n)}};
+      t.calls = {{read_tools, {{"path", path}}}};
     } else if (t.family == "count_files") {
       const int k = draw(kBoxes);
       const std::string path = base::StrCat(env.files_dir, "/box-", k);
       t.prompt = alt ? base::StrCat("How many files are in the directory ", path, " ?")
                      : base::StrCat("Count the files (not directories) in ", path, " .");
-      t.expected = std::to_string(BoxFileCount(k));
+      t.answer = {{eval::AnswerCheck::Kind::kNumber, std::to_string(BoxFileCount(k))}};
+      t.calls = {{{"list_directory"}, {{"path", path}}}};
     } else if (t.family == "follow_note") {
       const int n = draw(kPointers);
       const std::string path = base::StrCat(env.files_dir, "/pointers/p-", n, ".txt");
       t.prompt = base::StrCat("The file ", path,
                               " names a note file. Read it, then read that note and tell me the note's first line.");
-      t.expected = NoteFirstLine(PointerTarget(n));
+      t.answer = {{eval::AnswerCheck::Kind::kContains, NoteFirstLine(PointerTarget(n))}};
+      t.calls = {{read_tools, {{"path", path}}},
+                 {read_tools, {{"path", base::StrCat(env.files_dir, "/notes/note-", PointerTarget(n), ".txt")}}}};
     } else if (t.family == "write_file") {
-      const std::string name = base::StrCat(kWords[rng() % 16], "-", rng() % 1000);
-      t.path = base::StrCat(env.files_dir, "/out/", name, ".txt");
-      t.expected = base::StrCat(kColours[rng() % 8], " ", kWords[rng() % 16], " ", rng() % 100);
-      t.prompt = base::StrCat("Create the file ", t.path, " containing exactly: ", t.expected);
+      // Names and texts carry a number from the task set's own half of 0..999 and 0..99.
+      const int name_n = static_cast<int>(rng() % 500) + (options.held_out ? 500 : 0);
+      const int text_n = static_cast<int>(rng() % 50) + (options.held_out ? 50 : 0);
+      const std::string path = base::StrCat(env.files_dir, "/out/", kWords[rng() % 16], "-", name_n, ".txt");
+      const std::string text = base::StrCat(kColours[rng() % 8], " ", kWords[rng() % 16], " ", text_n);
+      t.prompt = base::StrCat("Create the file ", path, " containing exactly: ", text);
+      t.files = {{path, text, true}};
+      t.calls = {{{"write_file"}, {{"path", path}, {"content", text}}}};
     } else {
       continue;
     }
@@ -178,72 +185,25 @@ std::vector<DemoTask> MakeTasks(const DemoEnv& env, const TaskSetOptions& option
   return tasks;
 }
 
-bool CheckAnswer(const DemoTask& task, std::string_view answer, std::string* why) {
-  auto fail = [&](std::string reason) {
-    if (why != nullptr) *why = std::move(reason);
-    return false;
-  };
-  if (task.family == "write_file") {
-    auto text = base::ReadFile(task.path);
-    if (!text.ok()) return fail(base::StrCat("the file was not created: ", text.status().message()));
-    std::string_view got = *text;
-    while (!got.empty() && (got.back() == '\n' || got.back() == '\r')) got.remove_suffix(1);
-    if (got != task.expected) return fail(base::StrCat("the file holds \"", got.substr(0, 200), "\""));
-    return true;
-  }
-  if (task.family == "count_files") {
-    // The number must appear as a word of its own (so 1 does not match 10).
-    const std::string& n = task.expected;
-    for (size_t p = answer.find(n); p != std::string_view::npos; p = answer.find(n, p + 1)) {
-      const bool left = p == 0 || !std::isdigit(static_cast<unsigned char>(answer[p - 1]));
-      const bool right = p + n.size() >= answer.size() || !std::isdigit(static_cast<unsigned char>(answer[p + n.size()]));
-      if (left && right) return true;
-    }
-    return fail(base::StrCat("the answer does not give the count ", n));
-  }
-  if (Lower(answer).find(Lower(task.expected)) == std::string::npos) {
-    return fail(base::StrCat("the answer does not contain \"", task.expected, "\""));
-  }
-  return true;
+std::vector<eval::Bar> DemoBars() {
+  return {{"valid_tool_use", 0.5}, {"tool_name_accuracy", 0.6}, {"argument_accuracy", 0.3}, {"pass@1", 0.3}};
 }
 
-std::string TasksToJsonl(const std::vector<DemoTask>& tasks) {
-  std::string out;
-  for (const DemoTask& t : tasks) {
-    Json j = {{"id", t.id}, {"prompt", t.prompt}, {"family", t.family}, {"expected", t.expected}};
-    if (!t.path.empty()) j["path"] = t.path;
-    base::StrAppend(&out, j.dump(), "\n");
+std::vector<std::string> TaskEntities(const eval::EvalTask& task) {
+  std::vector<std::string> out;
+  for (const eval::AnswerCheck& a : task.answer) {
+    if (a.kind != eval::AnswerCheck::Kind::kNumber) out.push_back(a.value);
+  }
+  for (const eval::FileCheck& f : task.files) {
+    out.push_back(f.path);
+    out.push_back(f.text);
+  }
+  for (const eval::ExpectedCall& c : task.calls) {
+    for (const auto& [key, value] : c.arguments.items()) {
+      if (value.is_string()) out.push_back(value.get<std::string>());
+    }
   }
   return out;
-}
-
-absl::StatusOr<std::vector<DemoTask>> TasksFromJsonl(std::string_view text, std::string_view where) {
-  std::vector<DemoTask> tasks;
-  size_t pos = 0, line_no = 0;
-  while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    const std::string_view line = text.substr(pos, end - pos);
-    pos = end + 1;
-    ++line_no;
-    if (line.find_first_not_of(" \t\r") == std::string_view::npos || line[0] == '#') continue;
-    const std::string at = base::StrCat(where, ":", line_no);
-    auto j = base::ParseJson(line, at);
-    if (!j.ok()) return j.status();
-    DemoTask t;
-    for (auto [key, out, required] : {std::tuple{"id", &t.id, true}, std::tuple{"prompt", &t.prompt, true},
-                                      std::tuple{"family", &t.family, true}, std::tuple{"expected", &t.expected, true},
-                                      std::tuple{"path", &t.path, false}}) {
-      auto it = j->is_object() ? j->find(key) : j->end();
-      if (it == j->end() || !it->is_string()) {
-        if (!required) continue;
-        return absl::InvalidArgumentError(base::StrCat(at, ": \"", key, "\" is missing or not a string"));
-      }
-      *out = it->get<std::string>();
-    }
-    tasks.push_back(std::move(t));
-  }
-  return tasks;
 }
 
 }  // namespace tracemill::demo

@@ -10,6 +10,16 @@
 //   write_file   create {files}/out/NAME.txt holding given text           (write_file)
 // Pages, notes, boxes and pointers are pure functions of their numbers, so tasks, the
 // teacher and the checkers agree without sharing state.
+//
+// Held out means held out: every range is split in two (pages, notes, boxes, pointers,
+// output file names and contents), training tasks draw from the lower part and held-out
+// tasks from the upper, and a pointer names a note of its own part, so no held-out page,
+// note, box, pointer, output file or text appears in a training task, directly or
+// through a pointer (TaskEntities lists them; a test checks the two sets are disjoint).
+//
+// Each task is an eval::EvalTask with its checks (the answer: contains the title or the
+// note's first line, states exactly the count; write_file: the file's content) and the
+// calls a correct run makes, so live evaluation scores argument accuracy too.
 #ifndef TRACEMILL_LIBS_DEMO_DEMO_TASKS_H_
 #define TRACEMILL_LIBS_DEMO_DEMO_TASKS_H_
 
@@ -20,26 +30,19 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "absl/status/statusor.h"
+#include "libs/eval/bars.h"
+#include "libs/eval/eval_task.h"
 
 namespace tracemill::demo {
 
 inline constexpr int kPages = 400;
 inline constexpr int kNotes = 120;
-inline constexpr int kBoxes = 12;
+inline constexpr int kBoxes = 20;
 inline constexpr int kPointers = 60;
 
 struct DemoEnv {
   std::string site_url;   // e.g. http://127.0.0.1:8731/site (no trailing slash)
   std::string files_dir;  // absolute; what the filesystem MCP server is allowed to touch
-};
-
-struct DemoTask {
-  std::string id;
-  std::string family;
-  std::string prompt;
-  std::string expected;  // what a correct answer contains (write_file: the file's content)
-  std::string path;      // write_file: the file to create
 };
 
 // The site: /page/N pages with a title and links, and an index.
@@ -49,7 +52,9 @@ std::string IndexHtml();
 
 std::string NoteFirstLine(int n);
 int BoxFileCount(int k);
-int PointerTarget(int n);  // the note that pointer N names
+// The note that pointer N names: a training note (the lower half) for a training pointer,
+// a held-out note for a held-out pointer.
+int PointerTarget(int n);
 
 // Writes the demo files under `dir` (notes/, box-K/, pointers/, out/); idempotent.
 absl::Status WriteDemoFiles(const std::string& dir);
@@ -59,19 +64,18 @@ struct TaskSetOptions {
   int count = 50;
   uint64_t seed = 1;
   std::string id_prefix = "demo";
-  // Numbers are drawn from one half of each range: held-out tasks (eval) use pages,
-  // notes and pointers that training tasks never saw.
+  // Draw from the held-out part of every range (for evaluation), not the training part.
   bool held_out = false;
 };
-std::vector<DemoTask> MakeTasks(const DemoEnv& env, const TaskSetOptions& options);
+std::vector<eval::EvalTask> MakeTasks(const DemoEnv& env, const TaskSetOptions& options);
 
-// Whether `answer` (the agent's final message) solves `task`; write_file tasks look at
-// the file. `why` (optional) gets the reason for a failure.
-bool CheckAnswer(const DemoTask& task, std::string_view answer, std::string* why = nullptr);
+// The bars `tracemill demo` holds a trained student to on held-out tasks (and that every
+// cheating policy of teacher.h, and the untrained student, must miss).
+std::vector<eval::Bar> DemoBars();
 
-// Tasks as JSONL lines for `tracemill collect` ({"id","prompt","family","expected","path"}).
-std::string TasksToJsonl(const std::vector<DemoTask>& tasks);
-absl::StatusOr<std::vector<DemoTask>> TasksFromJsonl(std::string_view text, std::string_view where);
+// The entities a task touches: the URL, paths (pointer targets included), output file
+// name and text, and the expected answers other than counts.
+std::vector<std::string> TaskEntities(const eval::EvalTask& task);
 
 }  // namespace tracemill::demo
 

@@ -207,7 +207,14 @@ TeacherTurn Decide(const std::string& prompt, const std::vector<Step>& steps, co
 
 }  // namespace
 
-absl::StatusOr<TeacherTurn> DecideNextTurn(const Json& request) {
+Policy PolicyForModel(std::string_view model) {
+  if (model == kConstantModel) return Policy::kConstant;
+  if (model == kEchoModel) return Policy::kEcho;
+  if (model == kCutoffModel) return Policy::kCutoff;
+  return Policy::kTeacher;
+}
+
+absl::StatusOr<TeacherTurn> DecideNextTurn(const Json& request, Policy policy) {
   if (!request.is_object()) return absl::InvalidArgumentError("the request body is not a JSON object");
   auto messages = request.find("messages");
   if (messages == request.end() || !messages->is_array() || messages->empty()) {
@@ -249,7 +256,34 @@ absl::StatusOr<TeacherTurn> DecideNextTurn(const Json& request) {
   // Only steps with a result count (a call whose result is missing is asked again).
   while (!steps.empty() && steps.back().result.empty()) steps.pop_back();
   const Json tools = request.contains("tools") ? request["tools"] : Json::array();
+  switch (policy) {
+    case Policy::kConstant: {
+      std::optional<std::string> tool = FindTool(tools, {"read_text_file", "read_file"});
+      if (!tool && tools.is_array() && !tools.empty() && tools[0].is_object() && tools[0].contains("function") &&
+          tools[0]["function"].is_object()) {
+        tool = tools[0]["function"].value("name", "");
+      }
+      if (!tool || tool->empty()) return Answer("", "I have no tool to call.");
+      return Call("", *tool, Json{{"path", "/tmp/tracemill-demo/notes/note-1.txt"}});
+    }
+    case Policy::kEcho:
+      if (!steps.empty()) return Answer("", steps.back().result);
+      return Decide(prompt, steps, tools);
+    case Policy::kTeacher:
+    case Policy::kCutoff:
+      break;
+  }
   return Decide(prompt, steps, tools);
+}
+
+std::string CutOffHermesText(const TeacherTurn& turn) {
+  const std::string text = ToHermesText(turn);
+  if (turn.calls.empty()) return text;
+  const size_t call = text.find("<tool_call>");
+  const size_t args = text.find("\"arguments\"", call);
+  const size_t end = text.find("</tool_call>", call);
+  if (call == std::string::npos || args == std::string::npos || end == std::string::npos) return text;
+  return text.substr(0, args + (end - args) / 2);
 }
 
 std::string ToHermesText(const TeacherTurn& turn) {

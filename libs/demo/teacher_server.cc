@@ -1,5 +1,6 @@
 #include "libs/demo/teacher_server.h"
 
+#include <cstdio>
 #include <ctime>
 #include <functional>
 
@@ -67,9 +68,12 @@ void TeacherServer::Handle(std::shared_ptr<net::HttpExchange> ex) {
   if (r.path == "/health") return ex->Respond(200, R"({"status":"ok"})", "application/json", Label());
   if (r.path == "/v1/models") {
     if (r.method != "GET") return Error(*ex, 405, "use GET for /v1/models");
-    const Json models = {{"object", "list"},
-                         {"data", Json::array({{{"id", kTeacherModel}, {"object", "model"}, {"created", 0},
-                                                {"owned_by", "tracemill (scripted demo teacher, not a model)"}}})}};
+    Json models = {{"object", "list"},
+                         {"data", Json::array()}};
+    for (const char* id : {kTeacherModel, kConstantModel, kEchoModel, kCutoffModel}) {
+      models["data"].push_back({{"id", id}, {"object", "model"}, {"created", 0},
+                                {"owned_by", "tracemill (scripted demo policy, not a model)"}});
+    }
     return ex->Respond(200, models.dump(), "application/json", Label());
   }
   if (r.path == "/v1/chat/completions") {
@@ -100,24 +104,37 @@ void TeacherServer::Handle(std::shared_ptr<net::HttpExchange> ex) {
 void TeacherServer::Complete(const std::shared_ptr<net::HttpExchange>& ex) {
   auto request = base::ParseJson(ex->request().body, "request body");
   if (!request.ok()) return Error(*ex, 400, std::string(request.status().message()));
-  auto turn = DecideNextTurn(*request);
+  const std::string model = request->is_object() ? request->value("model", "") : "";
+  const Policy policy = PolicyForModel(model);
+  auto turn = DecideNextTurn(*request, policy);
   if (!turn.ok()) return Error(*ex, 400, std::string(turn.status().message()));
   ++completions_;
-  const bool hermes = options_.mode == "hermes" ||
+  const bool hermes = options_.mode == "hermes" || policy == Policy::kCutoff ||
                       (options_.mode == "alternate" && std::hash<std::string>{}(FirstUserText(*request)) % 2 == 1);
-  const std::string id = base::StrCat("chatcmpl-teacher-", next_id_++);
+  // Ids come from the request, not from arrival order: a rerun of the same conversations
+  // with agents in parallel records the same call ids.
+  char hash[17];
+  std::snprintf(hash, sizeof(hash), "%016zx", std::hash<std::string>{}(ex->request().body));
+  const std::string id = base::StrCat("chatcmpl-teacher-", hash);
+  const char* served = policy == Policy::kConstant ? kConstantModel
+                       : policy == Policy::kEcho   ? kEchoModel
+                       : policy == Policy::kCutoff ? kCutoffModel
+                                                   : kTeacherModel;
   const int64_t created = static_cast<int64_t>(std::time(nullptr));
 
   Json message = {{"role", "assistant"}};
   std::string finish = "stop";
   Json tool_calls = Json::array();
-  if (hermes) {
+  if (policy == Policy::kCutoff) {
+    message["content"] = CutOffHermesText(*turn);
+    finish = "length";
+  } else if (hermes) {
     message["content"] = ToHermesText(*turn);
   } else {
     message["content"] = turn->content.empty() && !turn->calls.empty() ? Json(nullptr) : Json(turn->content);
     if (!turn->reasoning.empty()) message["reasoning_content"] = turn->reasoning;
     for (size_t i = 0; i < turn->calls.size(); ++i) {
-      tool_calls.push_back({{"id", base::StrCat("call_", id.substr(17), "_", i)},
+      tool_calls.push_back({{"id", base::StrCat("call_", hash, "_", i)},
                             {"type", "function"},
                             {"function", {{"name", turn->calls[i].name}, {"arguments", turn->calls[i].arguments.dump()}}}});
     }
@@ -137,7 +154,7 @@ void TeacherServer::Complete(const std::shared_ptr<net::HttpExchange>& ex) {
     const Json reply = {{"id", id},
                         {"object", "chat.completion"},
                         {"created", created},
-                        {"model", kTeacherModel},
+                        {"model", served},
                         {"system_fingerprint", kFingerprint},
                         {"choices", Json::array({{{"index", 0}, {"message", message}, {"finish_reason", finish}}})},
                         {"usage", usage}};
@@ -149,7 +166,7 @@ void TeacherServer::Complete(const std::shared_ptr<net::HttpExchange>& ex) {
     const Json c = {{"id", id},
                     {"object", "chat.completion.chunk"},
                     {"created", created},
-                    {"model", kTeacherModel},
+                    {"model", served},
                     {"system_fingerprint", kFingerprint},
                     {"choices", Json::array({{{"index", 0}, {"delta", delta}, {"finish_reason", finish_reason}}})}};
     ex->Write(base::StrCat("data: ", c.dump(), "\n\n"));
@@ -179,7 +196,7 @@ void TeacherServer::Complete(const std::shared_ptr<net::HttpExchange>& ex) {
   const auto options = request->find("stream_options");
   if (options != request->end() && options->is_object() && options->value("include_usage", false)) {
     const Json c = {{"id", id},           {"object", "chat.completion.chunk"}, {"created", created},
-                    {"model", kTeacherModel}, {"choices", Json::array()},          {"usage", usage}};
+                    {"model", served}, {"choices", Json::array()},          {"usage", usage}};
     ex->Write(base::StrCat("data: ", c.dump(), "\n\n"));
   }
   ex->Write("data: [DONE]\n\n");

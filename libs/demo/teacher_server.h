@@ -7,6 +7,10 @@
 // system_fingerprint "scripted-demo-teacher-not-a-model", and the header
 // X-Tracemill-Teacher: scripted.
 //
+// The request's `model` picks the policy (teacher.h): the teacher, or one of the cheating
+// policies "cheat-constant", "cheat-echo", "cheat-cutoff" that tests score; /v1/models
+// lists all four. Ids are hashes of the request, so reruns record the same call ids.
+//
 // Reply modes: "tool_calls" (server-side tool parsing, as vLLM with a tool parser),
 // "hermes" (raw <think>/<tool_call> text in `content`, as an endpoint without one), or
 // "alternate" (per conversation, by a hash of its first user message: both in one run).
@@ -50,7 +54,6 @@ class TeacherServer {
   std::unique_ptr<net::HttpServer> http_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // for delayed replies
   int64_t completions_ = 0;
-  int64_t next_id_ = 1;
 };
 
 }  // namespace tracemill::demo

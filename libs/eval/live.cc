@@ -8,96 +8,133 @@
 #include "libs/base/ids.h"
 #include "libs/base/str_cat.h"
 #include "libs/eval/turn_score.h"
+#include "libs/trace/json_schema.h"
 
 namespace tracemill::eval {
 namespace {
 
-bool NamesTool(std::string_view called, const std::vector<std::string>& wanted) {
-  for (const std::string& w : wanted) {
-    if (called == w) return true;
-    // A server prefix, as ToolNameMap adds on collisions: "files__read_file".
-    if (called.size() > w.size() + 2 && called.substr(called.size() - w.size()) == w &&
-        called.substr(called.size() - w.size() - 2, 2) == "__") {
-      return true;
-    }
-  }
-  return false;
-}
-
 void AddTry(const LiveTry& t, LiveStats* s) {
   s->pass_at_1.Add(t.passed);
-  s->validity.count += t.valid_tool_calls;
-  s->validity.n += t.tool_calls;
-  s->first_tool.Add(t.first_tool_ok);
+  s->schema_valid.count += t.valid_tool_calls;
+  s->schema_valid.n += t.tool_calls;
   s->valid_use.Add(t.tool_calls > 0 && t.valid_tool_calls == t.tool_calls);
+  if (t.expected_calls > 0) {
+    s->arguments.count += t.matched_calls;
+    s->arguments.n += t.expected_calls;
+    s->names.Add(t.names_ok);
+  }
 }
 
 Json StatsToJson(const LiveStats& s) {
   return {{"tasks", s.tasks},
           {"pass@1", ProportionToJson(s.pass_at_1)},
           {"pass^k", ProportionToJson(s.pass_all)},
-          {"tool_call_validity", ProportionToJson(s.validity)},
+          {"schema_valid_calls", ProportionToJson(s.schema_valid)},
           {"valid_tool_use", ProportionToJson(s.valid_use)},
-          {"tool_name_accuracy", ProportionToJson(s.first_tool)}};
+          {"argument_accuracy", ProportionToJson(s.arguments)},
+          {"tool_name_accuracy", ProportionToJson(s.names)}};
+}
+
+// "" when the call is schema-valid, else why not.
+std::string InvalidBecause(const TurnCalls::Call& c, const std::vector<trace::ToolDef>& offered) {
+  const trace::ToolDef* tool = nullptr;
+  for (const trace::ToolDef& t : offered) {
+    if (t.name == c.name) tool = &t;
+  }
+  if (tool == nullptr) return base::StrCat("\"", c.name.substr(0, 100), "\" is not an offered tool");
+  if (!c.args_ok) return base::StrCat(c.name, ": the arguments are not a JSON object");
+  if (const Json* schema = tool->parameters(); schema != nullptr) {
+    const auto violations = trace::ValidateJsonSchema(*schema, c.args, 1);
+    if (!violations.empty()) return base::StrCat(c.name, ": ", violations.front().ToString());
+  }
+  return "";
 }
 
 }  // namespace
 
-std::vector<std::string> FamilyTools(std::string_view family) {
-  if (family == "page_title") return {"browser_navigate"};
-  if (family == "first_line" || family == "follow_note") return {"read_text_file", "read_file"};
-  if (family == "count_files") return {"list_directory"};
-  if (family == "write_file") return {"write_file"};
-  return {};
-}
-
 Json LiveTry::ToJson() const {
-  Json j = {{"task_id", task_id}, {"family", family}, {"try", try_index},  {"passed", passed},
-            {"outcome", outcome}, {"first_tool", first_tool}, {"tool_calls", tool_calls},
-            {"valid_tool_calls", valid_tool_calls}};
+  Json j = {{"task_id", task_id},       {"family", family},       {"try", try_index},
+            {"passed", passed},         {"outcome", outcome},     {"tool_calls", tool_calls},
+            {"schema_valid_calls", valid_tool_calls}};
+  if (expected_calls > 0) {
+    j["expected_calls"] = expected_calls;
+    j["matched_calls"] = matched_calls;
+    j["names_ok"] = names_ok;
+  }
+  if (!first_invalid.empty()) j["first_invalid_call"] = first_invalid;
   if (!why.empty()) j["why"] = why;
   return j;
 }
 
-LiveTry ScoreLiveTrace(const demo::DemoTask& task, const trace::Trace& trace, int try_index) {
+LiveTry ScoreLiveTrace(const EvalTask& task, const trace::Trace& trace, int try_index) {
   LiveTry t;
   t.task_id = task.id;
   t.family = task.family;
   t.try_index = try_index;
   t.outcome = trace.outcome.status;
+  std::vector<TurnCalls::Call> valid;
+  bool only_expected_names = true;
   for (const trace::Message& m : trace.messages) {
     if (m.role != trace::Role::kAssistant) continue;
-    const TurnCalls calls = ExtractCalls(m);
-    for (const TurnCalls::Call& c : calls.calls) {
-      if (t.first_tool.empty()) t.first_tool = c.name;
+    TurnCalls calls = ExtractCalls(m);
+    for (TurnCalls::Call& c : calls.calls) {
       ++t.tool_calls;
-      t.valid_tool_calls += c.args_ok ? 1 : 0;
+      bool expected_name = false;
+      for (const ExpectedCall& e : task.calls) {
+        for (const std::string& n : e.names) expected_name |= NamesTool(c.name, n);
+      }
+      only_expected_names &= expected_name;
+      const std::string bad = InvalidBecause(c, trace.tools);
+      if (bad.empty()) {
+        ++t.valid_tool_calls;
+        valid.push_back(std::move(c));
+      } else if (t.first_invalid.empty()) {
+        t.first_invalid = bad;
+      }
     }
-    if (calls.refused_block) ++t.tool_calls;
+    if (calls.refused_block) {
+      ++t.tool_calls;
+      only_expected_names = false;
+      if (t.first_invalid.empty()) t.first_invalid = "a <tool_call> block that does not parse";
+    }
   }
-  t.first_tool_ok = !t.first_tool.empty() && NamesTool(t.first_tool, FamilyTools(task.family));
-  const trace::Message* last = trace.messages.empty() ? nullptr : &trace.messages.back();
-  if (t.outcome != "success") {
-    t.why = base::StrCat("outcome ", t.outcome.empty() ? "unknown" : t.outcome,
-                         trace.outcome.detail.empty() ? "" : ": ", trace.outcome.detail.substr(0, 300));
-  } else if (last == nullptr || last->role != trace::Role::kAssistant) {
-    t.why = "the trace does not end with an assistant message";
-  } else {
-    std::string why;
-    t.passed = demo::CheckAnswer(task, ExtractCalls(*last).answer, &why);
-    if (!t.passed) t.why = why;
+  t.expected_calls = static_cast<int>(task.calls.size());
+  bool every_tool_called = true;
+  for (const ExpectedCall& e : task.calls) {
+    bool matched = false, named = false;
+    for (const TurnCalls::Call& c : valid) {
+      matched |= CallMatches(e, c.name, c.args);
+      for (const std::string& n : e.names) named |= NamesTool(c.name, n);
+    }
+    t.matched_calls += matched ? 1 : 0;
+    every_tool_called &= named;
   }
+  t.names_ok = t.tool_calls > 0 && only_expected_names && every_tool_called;
+  std::string why;
+  t.passed = CheckTask(task, trace, &why);
+  if (!t.passed) t.why = std::move(why);
   return t;
 }
 
 std::vector<Metric> LiveResult::Metrics() const {
   const std::string k = std::to_string(tries);
   std::vector<Metric> out = {
-      {"pass@1", "mean success over all tries; n = tasks x tries", overall.pass_at_1},
+      {"pass@1",
+       "tries that finish the task: every answer and file check holds, no tool result echoed back, no unparsed "
+       "call; n = tasks x tries",
+       overall.pass_at_1},
       {"pass^k", base::StrCat("tasks whose ", k, " tries all pass; n = tasks"), overall.pass_all},
-      {"tool_call_validity", "tool calls whose arguments are a JSON object; n = tool calls", overall.validity},
-      {"valid_tool_use", "traces with at least one tool call, all valid; n = traces", overall.valid_use},
-      {"tool_name_accuracy", "traces whose first call names the family's tool; n = traces", overall.first_tool},
+      {"schema_valid_calls",
+       "calls naming an offered tool with arguments that parse without repair and validate against its input "
+       "schema (an unparsed <tool_call> block is an invalid call); n = tool calls",
+       overall.schema_valid},
+      {"valid_tool_use", "traces with at least one call, every one schema-valid; n = traces", overall.valid_use},
+      {"argument_accuracy",
+       "expected calls made by a schema-valid call with the expected name and arguments; n = expected calls",
+       overall.arguments},
+      {"tool_name_accuracy",
+       "traces that call every expected tool and no other (all calls count); n = traces of tasks with expected calls",
+       overall.names},
   };
   for (const auto& [family, s] : families) {
     out.push_back({base::StrCat("pass@1 ", family), base::StrCat("pass@1 on ", family, " tasks"), s.pass_at_1});
@@ -116,7 +153,7 @@ Json LiveResult::ToJson() const {
           {"metrics", metrics}, {"families", fams},     {"attempts", tries_json}};
 }
 
-LiveResult SummarizeLive(const std::vector<demo::DemoTask>& tasks, std::vector<LiveTry> attempts, int tries) {
+LiveResult SummarizeLive(const std::vector<EvalTask>& tasks, std::vector<LiveTry> attempts, int tries) {
   LiveResult r;
   r.tries = tries;
   std::map<std::string, int> passes;  // task id → passed tries
@@ -125,7 +162,7 @@ LiveResult SummarizeLive(const std::vector<demo::DemoTask>& tasks, std::vector<L
     AddTry(t, &r.families[t.family]);
     passes[t.task_id] += t.passed ? 1 : 0;
   }
-  for (const demo::DemoTask& task : tasks) {
+  for (const EvalTask& task : tasks) {
     const bool all = passes[task.id] >= tries && tries > 0;
     ++r.overall.tasks;
     ++r.families[task.family].tasks;
@@ -136,16 +173,20 @@ LiveResult SummarizeLive(const std::vector<demo::DemoTask>& tasks, std::vector<L
   return r;
 }
 
-absl::StatusOr<LiveResult> RunLiveEval(const agent::AgentConfig& config, const std::vector<demo::DemoTask>& tasks,
+absl::StatusOr<LiveResult> RunLiveEval(const agent::AgentConfig& config, const std::vector<EvalTask>& tasks,
                                        const LiveOptions& options, const LiveProgress& progress) {
   namespace fs = std::filesystem;
   if (options.tries < 1) return absl::InvalidArgumentError("tries must be at least 1");
   if (options.parallel < 1) return absl::InvalidArgumentError("parallel must be at least 1");
   if (options.out_dir.empty()) return absl::InvalidArgumentError("no output directory for the live traces");
-  std::map<std::string, const demo::DemoTask*> by_id;
+  if (options.derive_trace_ids && options.run_id.empty()) {
+    return absl::InvalidArgumentError("derived trace ids need a run id");
+  }
+  std::map<std::string, size_t> index;
   std::vector<agent::AgentTask> agent_tasks;
-  for (const demo::DemoTask& t : tasks) {
-    if (t.id.empty() || !by_id.emplace(t.id, &t).second) {
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    const EvalTask& t = tasks[i];
+    if (t.id.empty() || !index.emplace(t.id, i).second) {
       return absl::InvalidArgumentError(base::StrCat("task id \"", t.id, "\" is empty or appears twice"));
     }
     agent_tasks.push_back({.id = t.id, .prompt = t.prompt});
@@ -163,28 +204,29 @@ absl::StatusOr<LiveResult> RunLiveEval(const agent::AgentConfig& config, const s
   const int total = static_cast<int>(tasks.size()) * options.tries;
   int finished = 0;
   std::vector<std::vector<LiveTry>> per_task(tasks.size());
-  std::map<std::string, size_t> index;
-  for (size_t i = 0; i < tasks.size(); ++i) index[tasks[i].id] = i;
   for (int k = 1; k <= options.tries; ++k) {
-    for (const demo::DemoTask& t : tasks) {
+    for (const EvalTask& t : tasks) {
       // A file left by an earlier try (or run) must not pass this one.
-      if (t.family == "write_file" && !t.path.empty()) {
+      for (const FileCheck& f : t.files) {
         std::error_code ec;
-        fs::remove(t.path, ec);
+        fs::remove(f.path, ec);
       }
     }
     std::set<std::string> seen;
     const std::string dir = (fs::path(options.out_dir) / base::StrCat("try-", k)).string();
-    auto summary = agent::Collect(
-        config, agent_tasks, {.parallel = options.parallel, .out_dir = dir, .run_id = base::StrCat(run_id, "-try", k)},
-        [&](int, int, const trace::Trace& trace) {
-          auto it = index.find(trace.task_id);
-          if (it == index.end() || !seen.insert(trace.task_id).second) return;
-          LiveTry t = ScoreLiveTrace(tasks[it->second], trace, k);
-          ++finished;
-          if (progress) progress(finished, total, t);
-          per_task[it->second].push_back(std::move(t));
-        });
+    auto summary = agent::Collect(config, agent_tasks,
+                                  {.parallel = options.parallel,
+                                   .out_dir = dir,
+                                   .run_id = base::StrCat(run_id, "-try", k),
+                                   .derive_trace_ids = options.derive_trace_ids},
+                                  [&](int, int, const trace::Trace& trace) {
+                                    auto it = index.find(trace.task_id);
+                                    if (it == index.end() || !seen.insert(trace.task_id).second) return;
+                                    LiveTry t = ScoreLiveTrace(tasks[it->second], trace, k);
+                                    ++finished;
+                                    if (progress) progress(finished, total, t);
+                                    per_task[it->second].push_back(std::move(t));
+                                  });
     if (!summary.ok()) return summary.status();
     for (size_t i = 0; i < tasks.size(); ++i) {
       if (seen.count(tasks[i].id) > 0) continue;
@@ -194,6 +236,7 @@ absl::StatusOr<LiveResult> RunLiveEval(const agent::AgentConfig& config, const s
       t.family = tasks[i].family;
       t.try_index = k;
       t.outcome = "missing";
+      t.expected_calls = static_cast<int>(tasks[i].calls.size());
       t.why = "the collector returned no trace for this task";
       ++finished;
       if (progress) progress(finished, total, t);

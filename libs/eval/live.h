@@ -1,46 +1,43 @@
-// Live evaluation: the agent (libs/agent) runs the held-out demo tasks (libs/demo) end to
-// end against a model endpoint and real MCP servers, k tries per task, and every trace
-// is checked with demo::CheckAnswer.
+// Live evaluation: the agent (libs/agent) runs tasks (eval_task.h) end to end against a
+// model endpoint and real MCP servers, k tries per task, and every trace is judged.
 //
-//   auto r = RunLiveEval(config, demo::MakeTasks(env, {.count = 20, .held_out = true}),
-//                        {.tries = 3, .out_dir = "eval/traces/candidate"});
+//   auto r = RunLiveEval(config, tasks, {.tries = 3, .out_dir = "eval/traces/candidate"});
 //
-// A try passes when the trace's outcome is "success" and its final assistant message
-// passes the task's checker (write_file tasks: the file; each task's file is removed
-// before every try, so an earlier try cannot pass a later one). Per family and overall:
-//   pass@1              mean success over all tries                 n: tasks x tries
-//   pass^k              tasks whose k tries all pass                n: tasks
-//   tool_call_validity  tool calls whose arguments are a JSON object (a refused
-//                       <tool_call> block counts as an invalid call) n: tool calls
-//   tool_name_accuracy  traces whose first tool call names the tool the family needs
-//                       (FamilyTools; a server prefix "srv__" is allowed) n: traces
-//   valid_tool_use      traces with at least one tool call, every one of them valid: unlike
-//                       tool_call_validity it is 0, not n/a, for a model that never calls
-//                       n: traces
+// Metrics, per family and overall, each a proportion with a Wilson 95% interval:
+//   pass@1              tries that succeed (CheckTask: the answer and file checks hold,
+//                       no tool result echoed back, no unparsed call)   n: tasks x tries
+//   pass^k              tasks whose k tries all succeed                 n: tasks
+//   schema_valid_calls  calls that name an offered tool, whose arguments are a JSON
+//                       object as sent (no repair, "" is not {}) and validate against
+//                       that tool's input schema; a <tool_call> block the parser refused
+//                       is an invalid call                               n: tool calls
+//   valid_tool_use      traces with at least one call, every one schema-valid: unlike
+//                       schema_valid_calls it is 0, not n/a, for a model that never
+//                       calls                                            n: traces
+//   argument_accuracy   expected calls (tasks that state them) made by some schema-valid
+//                       call of the trace with a matching name and arguments
+//                                                                         n: expected calls
+//   tool_name_accuracy  traces (of tasks that state calls) that call every expected tool
+//                       and no other: every call of the trace counts     n: traces
 // Traces go to OUT_DIR/try-N (N from 1), which must be new or empty: a live evaluation
-// never reuses traces. Blocking; runs its own event loop per try (agent::Collect).
+// never reuses traces. Before each try, the files the task checks are removed. Blocking;
+// runs its own event loop per try (agent::Collect).
 #ifndef TRACEMILL_LIBS_EVAL_LIVE_H_
 #define TRACEMILL_LIBS_EVAL_LIVE_H_
 
 #include <functional>
 #include <map>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "libs/agent/agent_config.h"
 #include "libs/base/json.h"
-#include "libs/demo/demo_tasks.h"
+#include "libs/eval/eval_task.h"
 #include "libs/eval/stats.h"
 #include "libs/trace/trace.h"
 
 namespace tracemill::eval {
-
-// The tools a family's first call should name: page_title → browser_navigate;
-// first_line, follow_note → read_text_file or read_file; count_files → list_directory;
-// write_file → write_file.
-std::vector<std::string> FamilyTools(std::string_view family);
 
 // One try of one task.
 struct LiveTry {
@@ -50,20 +47,22 @@ struct LiveTry {
   bool passed = false;
   std::string outcome;  // the trace's outcome status
   std::string why;      // why it did not pass
-  std::string first_tool;  // "" when the agent called none
-  bool first_tool_ok = false;
   int tool_calls = 0;
-  int valid_tool_calls = 0;
+  int valid_tool_calls = 0;  // schema-valid
+  std::string first_invalid;  // why the first invalid call is invalid
+  int expected_calls = 0;
+  int matched_calls = 0;
+  bool names_ok = false;  // meaningful when expected_calls > 0
 
   Json ToJson() const;
 };
 
 // Scores one finished trace of `task`.
-LiveTry ScoreLiveTrace(const demo::DemoTask& task, const trace::Trace& trace, int try_index);
+LiveTry ScoreLiveTrace(const EvalTask& task, const trace::Trace& trace, int try_index);
 
 struct LiveStats {
   int tasks = 0;
-  Proportion pass_at_1, pass_all, validity, first_tool, valid_use;
+  Proportion pass_at_1, pass_all, schema_valid, valid_use, arguments, names;
 };
 
 struct LiveResult {
@@ -73,8 +72,8 @@ struct LiveResult {
   LiveStats overall;
   double seconds = 0;
 
-  // Overall pass@1, pass^k, tool_call_validity, valid_tool_use, tool_name_accuracy, then pass@1 per family
-  // ("pass@1 first_line").
+  // Overall pass@1, pass^k, schema_valid_calls, valid_tool_use, argument_accuracy,
+  // tool_name_accuracy, then pass@1 per family ("pass@1 first_line").
   std::vector<Metric> Metrics() const;
   Json ToJson() const;  // metrics, per-family stats and every try
 };
@@ -84,18 +83,21 @@ struct LiveOptions {
   int parallel = 4;
   std::string out_dir;
   std::string run_id;  // prefix of each try's run id; "" = a new id
+  // Trace ids derived from the run id and task id (needs run_id): a seeded rerun writes
+  // the same trace files.
+  bool derive_trace_ids = false;
 };
 
 // (tries finished, tries in all, the try just scored).
 using LiveProgress = std::function<void(int, int, const LiveTry&)>;
 
-// Fails only on bad options, a non-empty try directory, or tasks without ids; agent,
-// endpoint and tool failures are failed tries.
-absl::StatusOr<LiveResult> RunLiveEval(const agent::AgentConfig& config, const std::vector<demo::DemoTask>& tasks,
+// Fails only on bad options, a non-empty try directory, or tasks without unique ids;
+// agent, endpoint and tool failures are failed tries.
+absl::StatusOr<LiveResult> RunLiveEval(const agent::AgentConfig& config, const std::vector<EvalTask>& tasks,
                                        const LiveOptions& options, const LiveProgress& progress = {});
 
 // Aggregates tries of `tasks` (exposed for tests).
-LiveResult SummarizeLive(const std::vector<demo::DemoTask>& tasks, std::vector<LiveTry> attempts, int tries);
+LiveResult SummarizeLive(const std::vector<EvalTask>& tasks, std::vector<LiveTry> attempts, int tries);
 
 }  // namespace tracemill::eval
 

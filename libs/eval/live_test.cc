@@ -1,191 +1,133 @@
+// Scoring of finished traces (live.h). The runs through real agents, MCP servers and the
+// demo policies are in libs/demo/demo_eval_test.cc.
 #include "libs/eval/live.h"
 
-#include <filesystem>
-#include <thread>
-
 #include "gtest/gtest.h"
-#include "libs/base/file_io.h"
 #include "libs/base/test_util.h"
-#include "libs/demo/teacher_server.h"
-#include "libs/net/test_http_server.h"
 
 namespace tracemill::eval {
 namespace {
 
-const std::string kFilesystemServer = TRACEMILL_SOURCE_DIR "/tests/peers/node_modules/.bin/mcp-server-filesystem";
-
-Proportion Get(const LiveResult& r, const std::string& name) {
-  for (const Metric& m : r.Metrics()) {
-    if (m.name == name) return m.value;
-  }
-  ADD_FAILURE() << "no metric " << name;
-  return {};
+trace::ToolDef Tool(const std::string& name, Json parameters) {
+  return {name, {{"type", "function"}, {"function", {{"name", name}, {"parameters", std::move(parameters)}}}}};
 }
 
-agent::AgentConfig Config(const std::string& base_url, const std::string& files, const std::string& dir) {
-  const std::string yaml = "endpoint:\n  base_url: " + base_url +
-                           "\n  model: base\n  max_attempts: 1\n"
-                           "system_prompt: You are a careful assistant with tools.\n"
-                           "limits: {max_turns: 6, max_wall_s: 60}\n"
-                           "mcpServers:\n  files:\n    command: " +
-                           kFilesystemServer + "\n    args: [\"" + files + "\"]\n";
-  auto config = agent::ParseAgentConfig(yaml, "test agent.yaml", dir);
-  EXPECT_TRUE(config.ok()) << config.status();
-  return config.ok() ? *config : agent::AgentConfig{};
+const Json kPathSchema = {{"type", "object"},
+                          {"properties", {{"path", {{"type", "string"}}}}},
+                          {"required", {"path"}},
+                          {"additionalProperties", false}};
+
+trace::Message Calls(std::vector<std::pair<std::string, std::string>> calls) {
+  trace::Message m;
+  m.role = trace::Role::kAssistant;
+  for (size_t i = 0; i < calls.size(); ++i) {
+    m.tool_calls.push_back({.id = "c" + std::to_string(i), .name = calls[i].first, .arguments = calls[i].second});
+  }
+  return m;
 }
 
-// The scripted demo teacher on an event loop of its own, in a background thread.
-class BackgroundTeacher {
- public:
-  BackgroundTeacher() {
-    auto server = demo::TeacherServer::Start(&loop_, {.mode = "alternate"});
-    EXPECT_TRUE(server.ok()) << server.status();
-    if (!server.ok()) return;
-    server_ = std::move(*server);
-    thread_ = std::thread([this] { loop_.Run(); });
-  }
-  ~BackgroundTeacher() {
-    if (thread_.joinable()) {
-      loop_.Post([this] { loop_.Stop(); });
-      thread_.join();
-    }
-  }
-  demo::TeacherServer* server() { return server_.get(); }
-
- private:
-  net::EventLoop loop_;
-  std::unique_ptr<demo::TeacherServer> server_;
-  std::thread thread_;
-};
-
-const std::vector<std::string> kFileFamilies = {"first_line", "count_files", "follow_note", "write_file"};
-
-TEST(LiveEvalTest, TheDemoTeacherPassesEveryTry) {
-  ASSERT_TRUE(std::filesystem::exists(kFilesystemServer)) << "run scripts/peers.sh";
-  const std::string dir = base::FreshTestDir();
-  const std::string files = dir + "/files";
-  ASSERT_TRUE(demo::WriteDemoFiles(files).ok());
-  BackgroundTeacher teacher;
-  ASSERT_NE(teacher.server(), nullptr);
-  const auto tasks = demo::MakeTasks({.site_url = teacher.server()->site_url(), .files_dir = files},
-                                     {.families = kFileFamilies, .count = 8, .seed = 3, .held_out = true});
-  ASSERT_EQ(tasks.size(), 8u);
-  const agent::AgentConfig config = Config(teacher.server()->base_url(), files, dir);
-  int progress_calls = 0;
-  auto r = RunLiveEval(config, tasks, {.tries = 2, .parallel = 4, .out_dir = dir + "/traces"},
-                       [&](int done, int total, const LiveTry&) {
-                         ++progress_calls;
-                         EXPECT_EQ(total, 16);
-                         EXPECT_LE(done, total);
-                       });
-  ASSERT_TRUE(r.ok()) << r.status();
-  EXPECT_EQ(progress_calls, 16);
-  ASSERT_EQ(r->attempts.size(), 16u);
-  for (const LiveTry& t : r->attempts) EXPECT_TRUE(t.passed) << t.task_id << " try " << t.try_index << ": " << t.why;
-  EXPECT_EQ(Get(*r, "pass@1").count, 16);
-  EXPECT_EQ(Get(*r, "pass@1").n, 16);
-  EXPECT_EQ(Get(*r, "pass^k").count, 8);
-  EXPECT_EQ(Get(*r, "tool_name_accuracy").count, 16);
-  EXPECT_EQ(Get(*r, "tool_call_validity").rate(), 1.0);
-  EXPECT_GE(Get(*r, "tool_call_validity").n, 16);
-  EXPECT_EQ(Get(*r, "valid_tool_use").count, 16);
-  EXPECT_EQ(r->families.size(), 4u);
-  EXPECT_EQ(r->families.at("write_file").pass_all.count, 2);
-  EXPECT_TRUE(std::filesystem::is_directory(dir + "/traces/try-1"));
-  EXPECT_TRUE(std::filesystem::is_directory(dir + "/traces/try-2"));
-  const Json j = r->ToJson();
-  EXPECT_EQ(j["metrics"]["pass@1"]["rate"], 1.0);
-  EXPECT_EQ(j["attempts"].size(), 16u);
-
-  // The trace directories are not reused.
-  auto again = RunLiveEval(config, tasks, {.tries = 1, .out_dir = dir + "/traces"});
-  EXPECT_EQ(again.status().code(), absl::StatusCode::kFailedPrecondition);
+trace::Message Text(trace::Role role, std::string text) {
+  trace::Message m;
+  m.role = role;
+  m.content = std::move(text);
+  return m;
 }
 
-TEST(LiveEvalTest, AModelThatNeverCallsAToolScoresZero) {
-  ASSERT_TRUE(std::filesystem::exists(kFilesystemServer)) << "run scripts/peers.sh";
-  const std::string dir = base::FreshTestDir();
-  const std::string files = dir + "/files";
-  ASSERT_TRUE(demo::WriteDemoFiles(files).ok());
-  net::TestHttpServer bad([](const net::TestHttpServer::Request&, net::TestHttpServer::Connection& c) {
-    c.Write(net::TestHttpServer::Response(
-        200, R"({"id":"x","object":"chat.completion","model":"base","choices":[{"index":0,"message":{"role":"assistant","content":"I don't know."},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}})"));
-  });
-  const auto tasks = demo::MakeTasks({.site_url = "http://127.0.0.1:1/site", .files_dir = files},
-                                     {.families = kFileFamilies, .count = 4, .seed = 3, .held_out = true});
-  auto r = RunLiveEval(Config(bad.Url("/v1"), files, dir), tasks, {.tries = 2, .out_dir = dir + "/traces"});
-  ASSERT_TRUE(r.ok()) << r.status();
-  ASSERT_EQ(r->attempts.size(), 8u);
-  EXPECT_EQ(Get(*r, "pass@1").count, 0);
-  EXPECT_EQ(Get(*r, "pass@1").n, 8);
-  EXPECT_EQ(Get(*r, "pass^k").count, 0);
-  EXPECT_EQ(Get(*r, "tool_name_accuracy").count, 0);
-  EXPECT_EQ(Get(*r, "tool_call_validity").n, 0);  // n/a: no call at all ...
-  EXPECT_EQ(Get(*r, "valid_tool_use").count, 0);  // ... which valid_tool_use counts as 0 of 8
-  EXPECT_EQ(Get(*r, "valid_tool_use").n, 8);
-  for (const LiveTry& t : r->attempts) {
-    EXPECT_EQ(t.outcome, "success");  // the agent finished; the answer is wrong
-    EXPECT_FALSE(t.why.empty());
-  }
-}
+const EvalTask kCount{.id = "t1",
+                      .family = "count_files",
+                      .prompt = "count /x",
+                      .answer = {{AnswerCheck::Kind::kNumber, "7"}},
+                      .calls = {{{"list_directory"}, {{"path", "/x"}}}}};
 
-TEST(LiveEvalTest, AnEndpointThatIsDownFailsEveryTryWithAReason) {
-  ASSERT_TRUE(std::filesystem::exists(kFilesystemServer)) << "run scripts/peers.sh";
-  const std::string dir = base::FreshTestDir();
-  const std::string files = dir + "/files";
-  ASSERT_TRUE(demo::WriteDemoFiles(files).ok());
-  const auto tasks = demo::MakeTasks({.site_url = "http://127.0.0.1:1/site", .files_dir = files},
-                                     {.families = {"first_line"}, .count = 2, .held_out = true});
-  auto r = RunLiveEval(Config("http://127.0.0.1:1/v1", files, dir), tasks, {.tries = 1, .out_dir = dir + "/t"});
-  ASSERT_TRUE(r.ok()) << r.status();
-  ASSERT_EQ(r->attempts.size(), 2u);
-  for (const LiveTry& t : r->attempts) {
-    EXPECT_FALSE(t.passed);
-    EXPECT_EQ(t.outcome, "error");
-    EXPECT_NE(t.why.find("outcome error"), std::string::npos) << t.why;
-  }
-}
-
-TEST(LiveScoreTest, ScoresATraceAndSummarises) {
-  const demo::DemoTask task{.id = "t1", .family = "count_files", .prompt = "count", .expected = "7"};
+trace::Trace CountTrace(std::vector<std::pair<std::string, std::string>> calls, std::string answer) {
   trace::Trace t;
   t.outcome.status = "success";
-  trace::Message call;
-  call.role = trace::Role::kAssistant;
-  call.tool_calls.push_back({.id = "c", .name = "files__list_directory", .arguments = R"({"path":"/x"})"});
-  call.tool_calls.push_back({.id = "d", .name = "list_directory", .arguments = "{oops"});
-  trace::Message answer;
-  answer.role = trace::Role::kAssistant;
-  answer.content = "There are 7 files.";
-  t.messages = {call, answer};
-  const LiveTry ok = ScoreLiveTrace(task, t, 1);
-  EXPECT_TRUE(ok.passed) << ok.why;
-  EXPECT_TRUE(ok.first_tool_ok);
-  EXPECT_EQ(ok.tool_calls, 2);
-  EXPECT_EQ(ok.valid_tool_calls, 1);
-  t.messages.back().content = "There are 17 files.";
-  const LiveTry wrong = ScoreLiveTrace(task, t, 2);
-  EXPECT_FALSE(wrong.passed);
-  EXPECT_NE(wrong.why.find("count 7"), std::string::npos) << wrong.why;
+  t.tools = {Tool("list_directory", kPathSchema), Tool("read_text_file", kPathSchema)};
+  t.messages = {Text(trace::Role::kUser, "count /x"), Calls(std::move(calls)),
+                Text(trace::Role::kTool, "[FILE] a.txt"), Text(trace::Role::kAssistant, std::move(answer))};
+  return t;
+}
 
-  const LiveResult r = SummarizeLive({task}, {ok, wrong}, 2);
+TEST(LiveScoreTest, SchemaValidityNeedsAnOfferedToolAndArgumentsThatValidateAsSent) {
+  const LiveTry ok = ScoreLiveTrace(kCount, CountTrace({{"list_directory", R"({"path":"/x"})"}}, "There are 7 files."), 1);
+  EXPECT_TRUE(ok.passed) << ok.why;
+  EXPECT_EQ(ok.tool_calls, 1);
+  EXPECT_EQ(ok.valid_tool_calls, 1);
+  EXPECT_EQ(ok.matched_calls, 1);
+  EXPECT_TRUE(ok.names_ok);
+  const std::pair<std::string, std::string> invalid[] = {
+      {"list_directory", ""},                          // "" is not {}
+      {"list_directory", "{}"},                        // missing the required path
+      {"list_directory", R"({"path": 3})"},            // wrong type
+      {"list_directory", R"({"path":"/x","depth":2})"},  // not in the schema
+      {"list_directory", R"({"path": "/x)"},           // cut off: not JSON
+      {"delete_everything", R"({"path":"/x"})"},      // not offered
+  };
+  for (const auto& call : invalid) {
+    const LiveTry t = ScoreLiveTrace(kCount, CountTrace({call}, "There are 7 files."), 1);
+    EXPECT_EQ(t.tool_calls, 1) << call.second;
+    EXPECT_EQ(t.valid_tool_calls, 0) << call.first << " " << call.second;
+    EXPECT_EQ(t.matched_calls, 0) << call.second;  // an invalid call matches nothing
+    EXPECT_FALSE(t.first_invalid.empty());
+  }
+  // A server prefix added on a name collision is the same tool when that is what was offered.
+  trace::Trace prefixed = CountTrace({{"files__list_directory", R"({"path":"/x"})"}}, "There are 7 files.");
+  prefixed.tools = {Tool("files__list_directory", kPathSchema)};
+  const LiveTry p = ScoreLiveTrace(kCount, prefixed, 1);
+  EXPECT_EQ(p.valid_tool_calls, 1);
+  EXPECT_EQ(p.matched_calls, 1);
+  EXPECT_TRUE(p.names_ok);
+}
+
+TEST(LiveScoreTest, ToolNamesCountEveryCallAndArgumentsMustMatch) {
+  // The right tool first, then a stray read: the names are not right.
+  const LiveTry extra = ScoreLiveTrace(
+      kCount, CountTrace({{"list_directory", R"({"path":"/x"})"}, {"read_text_file", R"({"path":"/x/a.txt"})"}}, "7"), 1);
+  EXPECT_FALSE(extra.names_ok);
+  EXPECT_EQ(extra.matched_calls, 1);
+  const LiveTry wrong_path = ScoreLiveTrace(kCount, CountTrace({{"list_directory", R"({"path":"/y"})"}}, "7"), 1);
+  EXPECT_TRUE(wrong_path.names_ok);
+  EXPECT_EQ(wrong_path.valid_tool_calls, 1);
+  EXPECT_EQ(wrong_path.matched_calls, 0);
+  EXPECT_EQ(wrong_path.expected_calls, 1);
+  // A refused <tool_call> block is an invalid call of no name.
+  trace::Trace cut = CountTrace({{"list_directory", R"({"path":"/x"})"}}, "");
+  cut.messages.back().content = "<tool_call>\n{\"name\": \"list_directory\", \"arguments\": [1, 2]}\n</tool_call>";
+  const LiveTry c = ScoreLiveTrace(kCount, cut, 1);
+  EXPECT_FALSE(c.passed);
+  EXPECT_FALSE(c.names_ok);
+  EXPECT_LT(c.valid_tool_calls, c.tool_calls);
+}
+
+TEST(LiveScoreTest, SummarisesPerFamilyAndOverall) {
+  const LiveTry ok = ScoreLiveTrace(kCount, CountTrace({{"list_directory", R"({"path":"/x"})"}}, "7 files"), 1);
+  const LiveTry wrong = ScoreLiveTrace(kCount, CountTrace({{"list_directory", R"({"path":"/x"})"}}, "17 files"), 2);
+  EXPECT_FALSE(wrong.passed);
+  EXPECT_NE(wrong.why.find("number 7"), std::string::npos) << wrong.why;
+  const LiveResult r = SummarizeLive({kCount}, {ok, wrong}, 2);
   EXPECT_EQ(r.overall.pass_at_1.count, 1);
   EXPECT_EQ(r.overall.pass_at_1.n, 2);
   EXPECT_EQ(r.overall.pass_all.count, 0);
   EXPECT_EQ(r.overall.pass_all.n, 1);
-  EXPECT_EQ(r.overall.valid_use.count, 0);  // one of each trace's two calls is invalid
-  EXPECT_EQ(r.overall.valid_use.n, 2);
-  EXPECT_EQ(r.Metrics().back().name, "pass@1 count_files");
-  EXPECT_EQ(FamilyTools("first_line"), (std::vector<std::string>{"read_text_file", "read_file"}));
-  EXPECT_TRUE(FamilyTools("nope").empty());
+  EXPECT_EQ(r.overall.schema_valid.count, 2);
+  EXPECT_EQ(r.overall.arguments.count, 2);
+  EXPECT_EQ(r.overall.arguments.n, 2);
+  EXPECT_EQ(r.overall.names.count, 2);
+  const std::vector<Metric> m = r.Metrics();
+  EXPECT_EQ(m.front().name, "pass@1");
+  EXPECT_EQ(m.back().name, "pass@1 count_files");
+  for (const Metric& metric : m) EXPECT_FALSE(metric.description.empty()) << metric.name;
+  const Json j = r.ToJson();
+  EXPECT_EQ(j["families"]["count_files"]["argument_accuracy"]["count"], 2);
+  EXPECT_EQ(j["attempts"][1]["passed"], false);
 }
 
 TEST(LiveScoreTest, BadOptionsAreErrors) {
   agent::AgentConfig config;
   EXPECT_FALSE(RunLiveEval(config, {}, {.tries = 0, .out_dir = "x"}).ok());
   EXPECT_FALSE(RunLiveEval(config, {}, {.tries = 1}).ok());
-  const demo::DemoTask t{.id = "same", .family = "first_line"};
-  EXPECT_FALSE(RunLiveEval(config, {t, t}, {.tries = 1, .out_dir = base::FreshTestDir()}).ok());
+  EXPECT_FALSE(RunLiveEval(config, {}, {.tries = 1, .out_dir = "x", .derive_trace_ids = true}).ok());
+  EXPECT_FALSE(RunLiveEval(config, {kCount, kCount}, {.tries = 1, .out_dir = base::FreshTestDir()}).ok());
 }
 
 }  // namespace

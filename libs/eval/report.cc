@@ -88,15 +88,19 @@ Json ReportToJson(const Report& r) {
     }
     metrics.push_back(std::move(m));
   }
-  auto run = [](const EvalRun& e) {
-    return Json{{"label", e.label}, {"model", e.model}, {"details", e.details}};
+  auto run = [&](const EvalRun& e) {
+    Json j = {{"label", e.label}, {"model", e.model}, {"details", e.details}};
+    if (!r.bars.empty()) j["bars_missed"] = MissedBars(e.metrics, r.bars);
+    return j;
   };
-  return {{"kind", r.kind},
-          {"title", Title(r)},
-          {"settings", r.settings},
-          {"baseline", run(r.baseline)},
-          {"candidate", run(r.candidate)},
-          {"metrics", std::move(metrics)}};
+  Json out = {{"kind", r.kind},
+              {"title", Title(r)},
+              {"settings", r.settings},
+              {"baseline", run(r.baseline)},
+              {"candidate", run(r.candidate)},
+              {"metrics", std::move(metrics)}};
+  if (!r.bars.empty()) out["bars"] = BarsToJson(r.bars);
+  return out;
 }
 
 std::string ReportToMarkdown(const Report& r) {
@@ -118,6 +122,17 @@ std::string ReportToMarkdown(const Report& r) {
   }
   base::StrAppend(&md, "\n![chart](report.png)\n\n## Metrics\n\n");
   for (const Pair& p : pairs) base::StrAppend(&md, "- **", Escape(p.name), "**: ", Escape(p.description), "\n");
+  if (!r.bars.empty()) {
+    base::StrAppend(&md, "\n## Bars\n\nA run passes when it reaches every one of:");
+    for (const Bar& b : r.bars) base::StrAppend(&md, " ", Escape(b.metric), " >= ", Fixed(b.min, 2), ";");
+    md += "\n\n";
+    for (const EvalRun* e : {&r.baseline, &r.candidate}) {
+      const std::vector<std::string> missed = MissedBars(e->metrics, r.bars);
+      base::StrAppend(&md, "- ", e->label, " `", e->model, "`: ", missed.empty() ? "passes" : "misses ");
+      for (size_t i = 0; i < missed.size(); ++i) base::StrAppend(&md, i ? "; " : "", Escape(missed[i]));
+      md += "\n";
+    }
+  }
   base::StrAppend(&md, "\n## Settings\n\n");
   if (r.settings.is_object()) {
     for (const auto& [key, value] : r.settings.items()) {

@@ -15,6 +15,7 @@
 
 #include "absl/status/status.h"
 #include "libs/base/json.h"
+#include "libs/eval/bars.h"
 #include "libs/eval/stats.h"
 
 namespace tracemill::eval {
@@ -32,6 +33,9 @@ struct Report {
   Json settings = Json::object();  // how the runs were made (data, endpoint, tries...)
   EvalRun baseline;
   EvalRun candidate;
+  // The rates a run must reach (bars.h); when given, the report says which bars each run
+  // misses ("bars" and each run's "bars_missed" in JSON, a section in Markdown).
+  std::vector<Bar> bars;
 };
 
 Json ReportToJson(const Report& report);

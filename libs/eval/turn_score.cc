@@ -18,7 +18,8 @@ constexpr std::string_view kToolCallTag = "<tool_call>";
 TurnCalls::Call ParseCall(const std::string& name, const std::string& arguments) {
   TurnCalls::Call c;
   c.name = name;
-  auto args = base::ParseJson(arguments.empty() ? "{}" : arguments, "arguments");
+  // "" is not {}: a call whose arguments were never written is not a valid call.
+  auto args = base::ParseJson(arguments, "arguments");
   if (args.ok() && args->is_object()) {
     c.args_ok = true;
     c.args = std::move(*args);
@@ -68,7 +69,11 @@ TurnCalls ExtractCalls(const trace::Message& message) {
   if (message.tool_calls.empty() && (text.find(kToolCallTag) != std::string::npos ||
                                      text.find("<think>") != std::string::npos ||
                                      text.find("</think>") != std::string::npos)) {
-    llm::HermesOutput h = llm::ParseHermes(text);
+    // Strict: a call the model did not finish (cut off, or JSON that needs repair) is a
+    // refused block here, an invalid call, never a repaired valid one.
+    llm::HermesOptions strict;
+    strict.repair = false;
+    llm::HermesOutput h = llm::ParseHermes(text, strict);
     for (const llm::HermesToolCall& c : h.tool_calls) out.calls.push_back(ParseCall(c.name, c.arguments));
     text = std::move(h.content);
   } else {

@@ -2,10 +2,11 @@
 // and the next-turn metrics over many turns.
 //
 // What a generated turn "does": it calls tools when it has tool_calls or its text holds
-// <tool_call> (raw Hermes output is parsed with llm::ParseHermes; a <tool_call> block the
-// parser refuses stays in the text and makes the turn a parse failure). Otherwise it
+// <tool_call> (raw Hermes output is parsed with llm::ParseHermes, strictly: a <tool_call>
+// block the parser refuses or would have to repair — e.g. cut off at max_tokens — stays in
+// the text and makes the turn a parse failure). Otherwise it
 // answers with its text (outside <think>). A call parses when its arguments are a JSON
-// object.
+// object as sent ("" is not {}).
 //
 // Metrics (NextTurnTally::Metrics), each a proportion with a Wilson 95% interval:
 //   decision_accuracy           both call tools or both answer            n: scored rows

@@ -123,7 +123,7 @@ absl::StatusOr<ChatResult> ParseChatCompletion(std::string_view text) {
   return result;
 }
 
-void ApplyHermes(HermesMode mode, ChatResult* result) {
+void ApplyHermes(HermesMode mode, ChatResult* result, uint64_t id_seed) {
   if (mode == HermesMode::kOff || !result->message.tool_calls.empty()) return;
   if (!result->message.content) return;
   const std::string& text = *result->message.content;
@@ -141,8 +141,9 @@ void ApplyHermes(HermesMode mode, ChatResult* result) {
                               ? *m.reasoning_content + "\n" + out.reasoning
                               : out.reasoning;
   }
-  uint64_t state = 0x9E3779B97F4A7C15ULL ^ static_cast<uint64_t>(
-      std::chrono::system_clock::now().time_since_epoch().count());
+  uint64_t state = id_seed != 0 ? id_seed
+                                 : 0x9E3779B97F4A7C15ULL ^ static_cast<uint64_t>(
+                                                               std::chrono::system_clock::now().time_since_epoch().count());
   for (HermesToolCall& call : out.tool_calls) {
     trace::ToolCall tc;
     tc.id = CallId(&state);
@@ -246,10 +247,15 @@ net::Task<absl::StatusOr<ChatResult>> OpenAiClient::Complete(const ChatRequest& 
       r->attempts = attempt;
       r->latency_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
       r->usage.requests = 1;
+      // Ids the endpoint left out come from the request: a rerun of the same
+      // conversation records the same ids (a seeded demo writes the same dataset).
+      uint64_t id_state = 0xCBF29CE484222325ULL;
+      for (unsigned char c : body) id_state = (id_state ^ c) * 0x100000001B3ULL;
+      id_state |= 1;  // xorshift needs a non-zero state
       for (trace::ToolCall& tc : r->message.tool_calls) {
-        if (tc.id.empty()) tc.id = CallId(&rng_state_);
+        if (tc.id.empty()) tc.id = CallId(&id_state);
       }
-      ApplyHermes(config_.hermes, &*r);
+      ApplyHermes(config_.hermes, &*r, id_state);
       co_return r;
     }
     last = r.status();

@@ -70,8 +70,10 @@ struct ChatResult {
 Json ChatRequestBody(const EndpointConfig& config, const ChatRequest& request);
 // Reads a non-streamed chat.completion reply. InvalidArgument naming what is missing.
 absl::StatusOr<ChatResult> ParseChatCompletion(std::string_view body);
-// Applies the Hermes parser, strict, to `result` as `mode` says.
-void ApplyHermes(HermesMode mode, ChatResult* result);
+// Applies the Hermes parser, strict, to `result` as `mode` says. The calls it finds get
+// ids drawn from `id_seed` (Complete seeds it with a hash of the request body, so the
+// same conversation records the same ids on a rerun; 0: from the clock).
+void ApplyHermes(HermesMode mode, ChatResult* result, uint64_t id_seed = 0);
 
 class OpenAiClient {
  public:
