@@ -1,11 +1,13 @@
 // `tracemill demo` end to end, reduced: fewer tasks and steps than the README's run, the
 // same stages (teacher traces through the real MCP filesystem server, curation, a random
 // tiny Qwen3 student evaluated live on held-out tasks before and after a fine-tune), with
-// a fixed seed. The trained student must meet the demo's bars (demo_tasks.h DemoBars);
-// the untrained one and each cheating policy — one constant call, echoing the tool's
-// output, cut-off calls — run through `tracemill eval live` on the same held-out tasks,
-// must miss them. A second test reruns a small demo with the same seed and checks that
-// the dataset and the report's numbers come out the same.
+// a fixed seed. Asserted: the gains that survive honest metrics (schema-valid calls of the
+// expected tools, beyond the 95% interval); the demo's bars on finished tasks
+// (demo_tasks.h DemoBars) are missed by the untrained student and by each cheating
+// policy — one constant call, echoing the tool's output, cut-off calls — run through
+// `tracemill eval live` on the same held-out tasks, and met by the teacher. (The tiny
+// student does not finish tasks yet, so it misses them too: the report says so.) A
+// second test reruns a small demo with the same seed: the same dataset bytes and numbers.
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -32,6 +34,20 @@ Json ReadReport(const std::string& path) {
   return report.ok() ? *report : Json();
 }
 
+// A metric's {"count", "n", "rate"} for one run of report.json.
+Json Metric(const Json& report, const std::string& name, const std::string& run) {
+  for (const Json& m : report["metrics"]) {
+    if (m["name"] == name) return m[run];
+  }
+  ADD_FAILURE() << "no metric " << name;
+  return Json();
+}
+
+double Rate(const Json& proportion) {
+  if (!proportion.is_object() || proportion["n"].get<int64_t>() == 0) return 0.0;
+  return static_cast<double>(proportion["count"].get<int64_t>()) / proportion["n"].get<int64_t>();
+}
+
 // The report's --bar flags, so a cheater is held to exactly the demo's bars.
 std::string BarFlags(const Json& report) {
   std::string flags;
@@ -56,7 +72,7 @@ std::string Tree(const std::string& dir) {
   return out;
 }
 
-TEST(DemoTest, TheTrainedStudentMeetsTheBarsThatEveryCheaterMisses) {
+TEST(DemoTest, TheStudentGainsWhatHonestMetricsKeepAndEveryCheaterMissesTheBars) {
   const std::string dir = base::FreshTestDir();
   const Result r = RunTracemill("demo -o " + dir +
                                 " --train-tasks 48 --eval-tasks 12 --steps 240 --threads 2 --seed 7 --chromium '' -q");
@@ -80,9 +96,17 @@ TEST(DemoTest, TheTrainedStudentMeetsTheBarsThatEveryCheaterMisses) {
                               "## Bars"}) {
     EXPECT_NE(md->find(defined), std::string::npos) << defined;  // every metric is defined in the report
   }
-  // The untrained student misses the bars; the trained one meets them.
+  // The untrained student misses the bars and never makes a valid call; the trained one
+  // makes schema-valid calls of exactly the expected tools on most held-out tasks, a gain
+  // beyond the 95% interval. (Seed 7: 7 of 12 for both.)
   EXPECT_FALSE(j["baseline"]["bars_missed"].empty()) << j["baseline"]["bars_missed"];
-  EXPECT_TRUE(j["candidate"]["bars_missed"].empty()) << j["candidate"]["bars_missed"] << "\n" << r.output;
+  for (const char* name : {"valid_tool_use", "tool_name_accuracy"}) {
+    EXPECT_EQ(Metric(j, name, "baseline")["count"], 0) << name;
+    EXPECT_GE(Rate(Metric(j, name, "candidate")), 0.4) << name << "\n" << r.output;
+    for (const Json& m : j["metrics"]) {
+      if (m["name"] == name) EXPECT_GT(m["delta"]["ci95"][0].get<double>(), 0.0) << m;
+    }
+  }
 
   // The cheaters, on the same held-out tasks with the same agent, held to the same bars.
   BackgroundTracemill policies("demo-teacher --port 0");
@@ -99,21 +123,29 @@ TEST(DemoTest, TheTrainedStudentMeetsTheBarsThatEveryCheaterMisses) {
                               "    includeTools: [read_text_file, list_directory, write_file]\n")
                   .ok());
   const std::string tasks = " --tasks " + dir + "/tasks/held-out.jsonl";
-  for (const auto& [baseline, candidate] : {std::pair{"cheat-constant", "cheat-echo"}, std::pair{"cheat-cutoff", "cheat-echo"}}) {
+  for (const auto& [baseline, candidate] :
+       {std::pair{"cheat-constant", "cheat-echo"}, std::pair{"cheat-cutoff", "tracemill-demo-teacher"}}) {
     const std::string out = dir + "/cheat-" + baseline;
     const Result c = RunTracemill("eval live -c " + config + tasks + " --baseline " + baseline + " --candidate " +
                                   candidate + BarFlags(j) + " -o " + out + " -q");
     ASSERT_EQ(c.code, 0) << c.output;
     const Json cheat = ReadReport(out + "/report.json");
     EXPECT_FALSE(cheat["baseline"]["bars_missed"].empty()) << baseline << " passes the demo's bars: " << cheat;
-    EXPECT_FALSE(cheat["candidate"]["bars_missed"].empty()) << candidate << " passes the demo's bars: " << cheat;
+    EXPECT_EQ(Metric(cheat, "pass@1", "baseline")["count"], 0) << baseline;
+    if (std::string(candidate) == "cheat-echo") {
+      EXPECT_FALSE(cheat["candidate"]["bars_missed"].empty()) << candidate << " passes the demo's bars: " << cheat;
+      EXPECT_EQ(Metric(cheat, "pass@1", "candidate")["count"], 0) << candidate;
+    } else {
+      // The bars can be met: the teacher meets them on the same tasks with the same agent.
+      EXPECT_TRUE(cheat["candidate"]["bars_missed"].empty()) << cheat["candidate"]["bars_missed"];
+    }
   }
   EXPECT_EQ(policies.Stop(), 0);
 }
 
 TEST(DemoTest, TheSameSeedGivesTheSameDatasetAndNumbers) {
   const std::string a = base::FreshTestDir(), b = base::FreshTestDir();
-  const std::string flags = " --train-tasks 8 --eval-tasks 4 --steps 4 --threads 2 --seed 11 --chromium '' -q";
+  const std::string flags = " --train-tasks 8 --eval-tasks 4 --steps 30 --threads 2 --seed 11 --chromium '' -q";
   // The same directory twice (paths are part of the prompts), then compared.
   Result r = RunTracemill("demo -o " + a + "/demo" + flags);
   ASSERT_EQ(r.code, 0) << r.output;
@@ -121,10 +153,25 @@ TEST(DemoTest, TheSameSeedGivesTheSameDatasetAndNumbers) {
   r = RunTracemill("demo -o " + a + "/demo" + flags);
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_EQ(Tree(b + "/first/dataset"), Tree(a + "/demo/dataset"));
+  EXPECT_EQ(Tree(b + "/first/tasks"), Tree(a + "/demo/tasks"));
+  EXPECT_TRUE(*base::ReadFile(b + "/first/student/model.safetensors") ==
+              *base::ReadFile(a + "/demo/student/model.safetensors"));  // the same weights
   const Json first = ReadReport(b + "/first/report/report.json");
   const Json second = ReadReport(a + "/demo/report/report.json");
   EXPECT_EQ(first["metrics"], second["metrics"]);
   EXPECT_EQ(first["candidate"]["details"]["attempts"], second["candidate"]["details"]["attempts"]);
+  // What the trained student said, turn by turn, in the same trace files.
+  const std::string traces = "/eval/candidate/files/try-1";
+  int compared = 0;
+  for (const auto& e : std::filesystem::directory_iterator(a + "/demo" + traces)) {
+    const std::string name = e.path().filename().string();
+    auto x = base::ParseJson(*base::ReadFile(e.path().string()), name);
+    auto y = base::ParseJson(*base::ReadFile(b + "/first" + traces + "/" + name), name);
+    ASSERT_TRUE(x.ok() && y.ok()) << name;
+    EXPECT_EQ((*x)["messages"], (*y)["messages"]) << name;
+    ++compared;
+  }
+  EXPECT_EQ(compared, 4);
 }
 
 TEST(DemoTest, BadSettingsAndAMissingServerAreClearErrors) {

@@ -289,6 +289,9 @@ absl::StatusOr<DemoResult> RunDemo(const DemoOptions& o, const std::function<voi
   build.title = "tracemill demo traces";
   build.description = "Traces of the scripted demo teacher (not a model) on the demo task family, unrolled per turn.";
   build.curation = curated.ToJson();
+  // The card describes the dataset; the raw traces' size varies with their timestamps and
+  // timings, and would make a seeded rerun's card differ from the first.
+  if (build.curation.contains("read") && build.curation["read"].is_object()) build.curation["read"].erase("bytes");
   hub::BuildDatasetReport built;
   TM_RETURN_IF_ERROR(InStage("unroll", hub::BuildDataset({Path(out, "curated.jsonl")}, build, &built)));
   stage("curate", t0,

@@ -178,6 +178,7 @@ std::vector<eval::EvalTask> MakeTasks(const DemoEnv& env, const TaskSetOptions& 
     } else {
       continue;
     }
+    t.require_calls = true;  // a guessed count (or title) is not a finished task
     if (!seen.insert(t.prompt).second) continue;  // no duplicate tasks
     t.id = base::StrCat(options.id_prefix, "-", t.family, "-", tasks.size() + 1);
     tasks.push_back(std::move(t));

@@ -19,7 +19,8 @@
 //
 // Each task is an eval::EvalTask with its checks (the answer: contains the title or the
 // note's first line, states exactly the count; write_file: the file's content) and the
-// calls a correct run makes, so live evaluation scores argument accuracy too.
+// calls a correct run makes, so live evaluation scores argument accuracy too; the calls
+// are required (require_calls), so a guessed answer without the tool work fails.
 #ifndef TRACEMILL_LIBS_DEMO_DEMO_TASKS_H_
 #define TRACEMILL_LIBS_DEMO_DEMO_TASKS_H_
 

@@ -202,15 +202,18 @@ absl::StatusOr<EvalTask> ParseTask(const Json& j, const std::string& at) {
         }
         t.calls.push_back(std::move(call));
       }
-    } else if (key == "allow_echo") {
+    } else if (key == "allow_echo" || key == "require_calls") {
       if (!value.is_boolean()) return absl::InvalidArgumentError(base::StrCat(where, " must be true or false"));
-      t.allow_echo = value.get<bool>();
+      (key == "allow_echo" ? t.allow_echo : t.require_calls) = value.get<bool>();
     } else {
       return absl::InvalidArgumentError(base::StrCat(at, ": unknown key \"", key, "\""));
     }
   }
   if (t.id.empty()) return absl::InvalidArgumentError(base::StrCat(at, ": \"id\" is missing"));
   if (t.prompt.empty()) return absl::InvalidArgumentError(base::StrCat(at, ": \"prompt\" is missing"));
+  if (t.require_calls && t.calls.empty()) {
+    return absl::InvalidArgumentError(base::StrCat(at, ": \"require_calls\" without \"calls\""));
+  }
   if (t.answer.empty() && t.files.empty()) {
     return absl::InvalidArgumentError(
         base::StrCat(at, ": task \"", t.id, "\" has no \"answer\" or \"files\" check, so nothing could fail it"));
@@ -246,6 +249,7 @@ Json EvalTask::ToJson() const {
     }
     j["calls"] = std::move(cs);
   }
+  if (require_calls) j["require_calls"] = true;
   if (allow_echo) j["allow_echo"] = true;
   return j;
 }
@@ -392,6 +396,19 @@ bool CheckTask(const EvalTask& task, const trace::Trace& trace, std::string* why
       if (got != want) return fail(base::StrCat(f.path, " holds \"", got.substr(0, 200), "\""));
     } else if (got.find(f.text) == std::string_view::npos) {
       return fail(base::StrCat(f.path, " does not contain \"", f.text, "\""));
+    }
+  }
+  if (task.require_calls) {
+    for (size_t i = 0; i < task.calls.size(); ++i) {
+      bool made = false;
+      for (const trace::Message& m : trace.messages) {
+        if (m.role != trace::Role::kAssistant) continue;
+        for (const TurnCalls::Call& c : ExtractCalls(m).calls) made |= c.args_ok && CallMatches(task.calls[i], c.name, c.args);
+      }
+      if (!made) {
+        return fail(base::StrCat("expected call ", i + 1, " (", task.calls[i].names.front(), " ",
+                                 task.calls[i].arguments.dump().substr(0, 200), ") was not made"));
+      }
     }
   }
   std::vector<std::string> results;

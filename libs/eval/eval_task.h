@@ -18,11 +18,14 @@
 // every try, so an earlier try cannot pass a later one); calls: the calls a correct run
 // makes, each {"name": N or [N...], "arguments": {KEY: constraint}} where a constraint is
 // a JSON value (equal as JSON) or {"equals": V}, {"contains": S} or {"regex": R} on a
-// string; allow_echo (default false). A task needs an answer or a files check. Unknown
+// string; require_calls (default false: the calls are scored as argument accuracy only;
+// true: a try succeeds only if every expected call was made, so a guessed answer — a
+// count, say — does not pass without the tool work); allow_echo (default false). A task needs an answer or a files check. Unknown
 // keys are errors (a typo must not silently drop a check).
 //
 // Judging a trace (CheckTask): the run succeeds when the agent finished ("success"), its
-// final message holds no unparsed <tool_call>, every answer and file check holds, and —
+// final message holds no unparsed <tool_call>, every answer and file check holds, every
+// expected call was made when require_calls is set, and —
 // unless allow_echo — the answer does not echo a tool result: it may not contain any line
 // of any tool result (trimmed, at least kEchoLineChars long, compared without case) other
 // than the line that holds the answer (one that contains an expected text, lies within
@@ -68,6 +71,7 @@ struct EvalTask {
   std::vector<AnswerCheck> answer;
   std::vector<FileCheck> files;
   std::vector<ExpectedCall> calls;
+  bool require_calls = false;
   bool allow_echo = false;
 
   Json ToJson() const;  // the JSONL form

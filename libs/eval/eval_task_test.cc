@@ -72,6 +72,7 @@ TEST(EvalTaskTest, BadTaskFilesNameTheLineAndTheKey) {
        "calls\"[0].arguments.p: invalid regex"},
       {R"({"id": "a", "prompt": "p", "answer": {"contains": "x"}, "expect": 1})", "unknown key \"expect\""},
       {R"({"id": "a", "prompt": "p", "answer": {"contains": "x"}, "allow_echo": "yes"})", "must be true or false"},
+      {R"({"id": "a", "prompt": "p", "answer": {"contains": "x"}, "require_calls": true})", "without \"calls\""},
   };
   for (const auto& [line, want] : cases) {
     auto r = ParseEvalTasks("\n" + line + "\n", "t.jsonl");
@@ -168,6 +169,26 @@ TEST(EvalTaskTest, TheTraceMustFinishWithAParsedAnswer) {
   trace::Trace no_answer = Finished("x", "pine");
   no_answer.messages.pop_back();
   EXPECT_FALSE(CheckTask(t, no_answer, &why));
+}
+
+TEST(EvalTaskTest, RequiredCallsMustHaveBeenMade) {
+  EvalTask t{.id = "c",
+             .prompt = "",
+             .answer = {{AnswerCheck::Kind::kContains, "pine"}},
+             .calls = {{{"read_text_file"}, {{"path", "/d/a.txt"}}}},
+             .require_calls = true};
+  std::string why;
+  EXPECT_TRUE(CheckTask(t, Finished("red pine", "It says red pine."), &why)) << why;
+  t.calls[0].arguments["path"] = "/d/b.txt";  // the answer is right, but guessed
+  EXPECT_FALSE(CheckTask(t, Finished("red pine", "It says red pine."), &why));
+  EXPECT_NE(why.find("expected call 1 (read_text_file {\"path\":\"/d/b.txt\"}) was not made"), std::string::npos) << why;
+  t.require_calls = false;
+  EXPECT_TRUE(CheckTask(t, Finished("red pine", "It says red pine."), &why)) << why;
+  auto parsed = ParseEvalTasks(R"({"id": "a", "prompt": "p", "answer": {"contains": "x"}, "require_calls": true,)"
+                               R"( "calls": [{"name": "f"}]})", "t.jsonl");
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_TRUE((*parsed)[0].require_calls);
+  EXPECT_EQ((*parsed)[0].ToJson()["require_calls"], true);
 }
 
 TEST(EvalTaskTest, FileChecksReadTheFile) {
