@@ -1,28 +1,22 @@
 #include "libs/eval/eval_task.h"
 
 #include "gtest/gtest.h"
+#include "libs/trace/test_util.h"
 #include "libs/base/file_io.h"
 #include "libs/base/test_util.h"
 
 namespace tracemill::eval {
 namespace {
 
-trace::Message Msg(trace::Role role, std::string text) {
-  trace::Message m;
-  m.role = role;
-  m.content = std::move(text);
-  return m;
-}
-
 // A finished trace: one call with `result`, then `answer`.
 trace::Trace Finished(const std::string& result, const std::string& answer) {
   trace::Trace t;
   t.outcome.status = "success";
-  trace::Message call = Msg(trace::Role::kAssistant, "");
+  trace::Message call = trace::TextMessage(trace::Role::kAssistant, "");
   call.content.reset();
   call.tool_calls.push_back({.id = "c1", .name = "read_text_file", .arguments = R"({"path":"/d/a.txt"})"});
-  t.messages = {Msg(trace::Role::kUser, "What is the first line of /d/a.txt ?"), call, Msg(trace::Role::kTool, result),
-                Msg(trace::Role::kAssistant, answer)};
+  t.messages = {trace::TextMessage(trace::Role::kUser, "What is the first line of /d/a.txt ?"), call, trace::TextMessage(trace::Role::kTool, result),
+                trace::TextMessage(trace::Role::kAssistant, answer)};
   return t;
 }
 

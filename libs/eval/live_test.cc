@@ -3,6 +3,7 @@
 #include "libs/eval/live.h"
 
 #include "gtest/gtest.h"
+#include "libs/trace/test_util.h"
 #include "libs/base/test_util.h"
 
 namespace tracemill::eval {
@@ -26,13 +27,6 @@ trace::Message Calls(std::vector<std::pair<std::string, std::string>> calls) {
   return m;
 }
 
-trace::Message Text(trace::Role role, std::string text) {
-  trace::Message m;
-  m.role = role;
-  m.content = std::move(text);
-  return m;
-}
-
 const EvalTask kCount{.id = "t1",
                       .family = "count_files",
                       .prompt = "count /x",
@@ -43,8 +37,8 @@ trace::Trace CountTrace(std::vector<std::pair<std::string, std::string>> calls, 
   trace::Trace t;
   t.outcome.status = "success";
   t.tools = {Tool("list_directory", kPathSchema), Tool("read_text_file", kPathSchema)};
-  t.messages = {Text(trace::Role::kUser, "count /x"), Calls(std::move(calls)),
-                Text(trace::Role::kTool, "[FILE] a.txt"), Text(trace::Role::kAssistant, std::move(answer))};
+  t.messages = {trace::TextMessage(trace::Role::kUser, "count /x"), Calls(std::move(calls)),
+                trace::TextMessage(trace::Role::kTool, "[FILE] a.txt"), trace::TextMessage(trace::Role::kAssistant, std::move(answer))};
   return t;
 }
 

@@ -6,17 +6,11 @@
 #include <thread>
 
 #include "gtest/gtest.h"
+#include "libs/trace/test_util.h"
 #include "libs/net/test_http_server.h"
 
 namespace tracemill::eval {
 namespace {
-
-trace::Message Msg(trace::Role role, std::string text) {
-  trace::Message m;
-  m.role = role;
-  m.content = std::move(text);
-  return m;
-}
 
 trace::Message Call(std::string name, std::string args) {
   trace::Message m;
@@ -34,9 +28,9 @@ std::vector<EvalRow> Rows(int n) {
   for (int i = 0; i < n; ++i) {
     EvalRow r;
     r.id = "row-" + std::to_string(i);
-    r.prefix = {Msg(trace::Role::kUser, "task " + std::to_string(i))};
+    r.prefix = {trace::TextMessage(trace::Role::kUser, "task " + std::to_string(i))};
     r.reference = i % 2 == 0 ? Call("read_file", R"({"path":"/f/)" + std::to_string(i) + "\"}")
-                             : Msg(trace::Role::kAssistant, "answer " + std::to_string(i));
+                             : trace::TextMessage(trace::Role::kAssistant, "answer " + std::to_string(i));
     rows.push_back(std::move(r));
   }
   return rows;
@@ -51,7 +45,7 @@ TEST(NextTurnTest, ScoresEveryRowWithAFakeModel) {
     const int i = std::stoi(text.substr(5));
     if (i <= 5) return rows[static_cast<size_t>(i)].reference;
     if (i == 6) return absl::UnavailableError("the endpoint is down");
-    return Msg(trace::Role::kAssistant, "no idea");
+    return trace::TextMessage(trace::Role::kAssistant, "no idea");
   });
   net::EventLoop loop;
   std::vector<int64_t> seen;

@@ -98,9 +98,10 @@ class ChatServerTest : public testing::Test {
     return r.ok() ? *r : net::HttpResponse{};
   }
 
-  absl::StatusOr<llm::ChatResult> Ask(bool stream, Json extra = Json::object()) {
+  absl::StatusOr<llm::ChatResult> Ask(bool stream, Json extra = Json::object(),
+                                      llm::HermesMode hermes = llm::EndpointConfig{}.hermes) {
     llm::OpenAiClient client(&loop_, &http_, {.base_url = server_->base_url(), .model = "base", .stream = stream,
-                                              .max_attempts = 1, .extra_body = std::move(extra)});
+                                              .hermes = hermes, .max_attempts = 1, .extra_body = std::move(extra)});
     llm::ChatRequest request;
     trace::Message user;
     user.role = trace::Role::kUser;
@@ -201,20 +202,7 @@ TEST_F(ChatServerTest, CutOffToolCallIsContent) {
   for (int cut : {1, 4}) {
     for (bool stream : {false, true}) {
       // The client must not parse the raw text itself: this is about what the server sends.
-      llm::OpenAiClient client(&loop_, &http_,
-                               {.base_url = server_->base_url(), .model = "base", .stream = stream,
-                                .hermes = llm::HermesMode::kOff, .max_attempts = 1,
-                                .extra_body = {{"max_tokens", tokens - cut}}});
-      llm::ChatRequest request;
-      trace::Message user;
-      user.role = trace::Role::kUser;
-      user.content = "Read /a please.";
-      request.messages = {user};
-      trace::ToolDef tool;
-      tool.name = "read_file";
-      tool.json = {{"type", "function"}, {"function", {{"name", "read_file"}, {"parameters", {{"type", "object"}}}}}};
-      request.tools = {tool};
-      auto r = net::RunTask(loop_, client.Complete(request));
+      auto r = Ask(stream, {{"max_tokens", tokens - cut}}, llm::HermesMode::kOff);
       ASSERT_TRUE(r.ok()) << r.status();
       EXPECT_TRUE(r->message.tool_calls.empty()) << cut << " " << stream;
       EXPECT_EQ(r->message.Text().rfind("<tool_call>\n{\"name\": \"read_file\"", 0), 0u) << r->message.Text();

@@ -23,6 +23,14 @@ inline Trace ParseOrFail(std::string_view text) {
   return *std::move(trace);
 }
 
+// A message of `role` with text content.
+inline Message TextMessage(Role role, std::string text) {
+  Message m;
+  m.role = role;
+  m.content = std::move(text);
+  return m;
+}
+
 // Replaces every occurrence of each key in `tmpl` by its value ("$TOKEN" → a secret).
 inline std::string Fill(std::string_view tmpl,
                         std::initializer_list<std::pair<std::string_view, std::string_view>> vars) {
