@@ -54,5 +54,40 @@ TEST(ServeTest, OfficialClientAndCollectAgainstATinyModel) {
   EXPECT_EQ(server.Stop(), 0);
 }
 
+// `eval live` with both sides model directories served in-process: the full fine-tune's
+// comparison, with no server of the user's own.
+TEST(ServeTest, EvalLiveComparesTwoModelDirectories) {
+  const std::string dir = base::FreshTestDir();
+  const std::string model = dir + "/tiny";
+  Result init = RunTracemill("model init --preset tiny --out " + model);
+  ASSERT_EQ(init.code, 0) << init.output;
+  const std::string tasks = dir + "/tasks.jsonl", config = dir + "/agent.yaml";
+  ASSERT_TRUE(base::WriteFileAtomic(tasks, "{\"id\":\"a\",\"prompt\":\"Say hello.\",\"answer\":{\"contains\":\"hello\"}}\n"
+                                           "{\"id\":\"b\",\"prompt\":\"Count to 3.\",\"answer\":{\"number\":3}}\n")
+                  .ok());
+  ASSERT_TRUE(base::WriteFileAtomic(config, "endpoint: {base_url: \"http://127.0.0.1:1/v1\", model: none}\n"
+                                            "sampling: {temperature: 0, max_tokens: 12}\nlimits: {max_turns: 2}\n")
+                  .ok());
+  const Result r = RunTracemill("eval live -c " + config + " --tasks " + tasks + " --baseline-model-dir " + model +
+                                " --candidate-model-dir " + model + " --threads 1 --tries 1 -o " + dir + "/report -q");
+  ASSERT_EQ(r.code, 0) << r.output;
+  auto text = base::ReadFile(dir + "/report/report.json");
+  ASSERT_TRUE(text.ok()) << text.status();
+  auto report = base::ParseJson(*text, "report.json");
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ((*report)["settings"]["baseline"]["model_dir"], model);
+  EXPECT_EQ((*report)["candidate"]["model"], model);
+  for (const char* run : {"baseline", "candidate"}) {
+    const Json& attempts = (*report)[run]["details"]["attempts"];
+    ASSERT_EQ(attempts.size(), 2u) << run;
+    // The served model answered (a random one: wrongly, or cut at max_tokens), never an
+    // endpoint error.
+    for (const Json& t : attempts) {
+      EXPECT_NE(t["outcome"], "error") << t;
+      EXPECT_EQ(t["passed"], false) << t;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace tracemill
