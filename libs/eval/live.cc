@@ -120,8 +120,8 @@ std::vector<Metric> LiveResult::Metrics() const {
   const std::string k = std::to_string(tries);
   std::vector<Metric> out = {
       {"pass@1",
-       "tries that finish the task: every answer and file check holds, no tool result echoed back, no unparsed "
-       "call; n = tasks x tries",
+       "tries that finish the task: every answer and file check holds, the expected calls were made where the "
+       "task requires them, no tool result echoed back, no unparsed call; n = tasks x tries",
        overall.pass_at_1},
       {"pass^k", base::StrCat("tasks whose ", k, " tries all pass; n = tasks"), overall.pass_all},
       {"schema_valid_calls",

@@ -5,7 +5,8 @@
 //
 // Metrics, per family and overall, each a proportion with a Wilson 95% interval:
 //   pass@1              tries that succeed (CheckTask: the answer and file checks hold,
-//                       no tool result echoed back, no unparsed call)   n: tasks x tries
+//                       required calls made, no tool result echoed back, no unparsed
+//                       call)                                            n: tasks x tries
 //   pass^k              tasks whose k tries all succeed                 n: tasks
 //   schema_valid_calls  calls that name an offered tool, whose arguments are a JSON
 //                       object as sent (no repair, "" is not {}) and validate against
