@@ -82,7 +82,8 @@ agent::AgentConfig BaseConfig() {
   return c;
 }
 
-absl::StatusOr<AgentSetup> MakeAgentSetup(const DemoOptions& o, const std::string& files_dir) {
+absl::StatusOr<AgentSetup> MakeAgentSetup(const DemoOptions& o, const std::string& files_dir,
+                                          const std::string& browser_dir) {
   AgentSetup s;
   const std::string fs_server = Path(o.node_modules, ".bin/mcp-server-filesystem");
   if (!fs::exists(fs_server)) {
@@ -102,7 +103,9 @@ absl::StatusOr<AgentSetup> MakeAgentSetup(const DemoOptions& o, const std::strin
     mcp::ServerConfig browser;
     browser.name = "browser";
     browser.command = playwright;
-    browser.args = {"--headless", "--isolated", "--no-sandbox", "--executable-path", o.chromium};
+    // Its console logs go under the demo's directory, not the caller's working directory.
+    browser.args = {"--headless",        "--isolated", "--no-sandbox", "--executable-path", o.chromium,
+                    "--output-dir",      browser_dir};
     browser.include_tools = {"browser_navigate"};
     s.browser = BaseConfig();
     s.browser->servers.push_back(browser);
@@ -200,7 +203,7 @@ absl::StatusOr<DemoResult> RunDemo(const DemoOptions& o, const std::function<voi
   }
   fs::create_directories(out, ec);
   TM_RETURN_IF_ERROR(base::WriteFileAtomic(marker.string(), "written by tracemill demo; a rerun replaces this directory's contents\n"));
-  for (const char* name : {"files", "tasks", "traces", "curated.jsonl", "rejects.jsonl", "dataset", "student-init",
+  for (const char* name : {"files", "tasks", "browser", "traces", "curated.jsonl", "rejects.jsonl", "dataset", "student-init",
                            "student", "eval", "report"}) {
     fs::remove_all(fs::path(out) / name, ec);
   }
@@ -214,7 +217,7 @@ absl::StatusOr<DemoResult> RunDemo(const DemoOptions& o, const std::function<voi
   Clock::time_point t0 = Clock::now();
   say("[1/7] collect: the scripted demo teacher (not a model) solves the training tasks through real MCP servers");
   TM_RETURN_IF_ERROR(InStage("collect", WriteDemoFiles(files_dir)));
-  TM_ASSIGN_OR_RETURN(AgentSetup setup, MakeAgentSetup(o, files_dir));
+  TM_ASSIGN_OR_RETURN(AgentSetup setup, MakeAgentSetup(o, files_dir, Path(out, "browser")));
   net::BackgroundLoop teacher_loop;
   auto teacher = teacher_loop.Call([](net::EventLoop* loop) {
     return TeacherServer::Start(loop, {.port = 0, .mode = "alternate"});
