@@ -136,9 +136,14 @@ std::vector<agent::AgentTask> ToAgentTasks(const std::vector<eval::EvalTask>& ta
 absl::StatusOr<eval::LiveResult> EvaluateLive(const DemoOptions& o, const AgentSetup& setup,
                                               const std::string& model_dir, const std::vector<eval::EvalTask>& tasks,
                                               const std::string& label, const std::string& traces_dir) {
+  // One request generates at a time: a batched step computes a row with other kernels
+  // (matrix-vector for one row, matrix-matrix for several) and so slightly other floats,
+  // and which requests share a step depends on timing. Alone, a request's tokens depend on
+  // its prompt only, and the same seed gives the same report.
   TM_ASSIGN_OR_RETURN(auto server, serve::ModelServer::Start(model_dir, {.threads = o.threads,
                                                                          .max_context = kMaxSeqLen,
-                                                                         .default_max_tokens = kStudentMaxTokens}));
+                                                                         .default_max_tokens = kStudentMaxTokens,
+                                                                         .max_batch = 1}));
   base::ProgressBar bar(base::StrCat("eval ", label), tasks.size() * static_cast<size_t>(o.tries),
                         base::ProgressBar::Unit::kCount, o.progress);
   int calls = 0, valid = 0, finished = 0;
