@@ -44,6 +44,7 @@ constexpr char kSystemPrompt[] =
     "You are a helpful assistant. Use the tools to read, list and write files, and to open web pages.";
 constexpr int64_t kMaxSeqLen = 4096;
 constexpr int kStudentMaxTokens = 160;
+constexpr int kSitePortBase = 41000;  // + seed % 1000, on 127.0.0.1
 
 std::string Path(const std::string& dir, const std::string& name) { return (fs::path(dir) / name).string(); }
 
@@ -103,9 +104,12 @@ absl::StatusOr<AgentSetup> MakeAgentSetup(const DemoOptions& o, const std::strin
     mcp::ServerConfig browser;
     browser.name = "browser";
     browser.command = playwright;
-    // Its console logs go under the demo's directory, not the caller's working directory.
-    browser.args = {"--headless",        "--isolated", "--no-sandbox", "--executable-path", o.chromium,
-                    "--output-dir",      browser_dir};
+    // No page snapshot in the replies: the page tasks need the title line, and a snapshot
+    // is saved to a file named by the time, which the reply links (a seeded rerun's
+    // dataset would differ). Its console logs (.playwright-mcp/) go under the demo's
+    // directory, not the caller's working directory.
+    browser.args = {"--headless", "--isolated", "--no-sandbox", "--snapshot-mode", "none", "--executable-path", o.chromium};
+    browser.cwd = browser_dir;
     browser.include_tools = {"browser_navigate"};
     s.browser = BaseConfig();
     s.browser->servers.push_back(browser);
@@ -222,11 +226,23 @@ absl::StatusOr<DemoResult> RunDemo(const DemoOptions& o, const std::function<voi
   Clock::time_point t0 = Clock::now();
   say("[1/7] collect: the scripted demo teacher (not a model) solves the training tasks through real MCP servers");
   TM_RETURN_IF_ERROR(InStage("collect", WriteDemoFiles(files_dir)));
+  TM_RETURN_IF_ERROR(InStage("collect", base::MakeDirs(Path(out, "browser"))));
   TM_ASSIGN_OR_RETURN(AgentSetup setup, MakeAgentSetup(o, files_dir, Path(out, "browser")));
   net::BackgroundLoop teacher_loop;
-  auto teacher = teacher_loop.Call([](net::EventLoop* loop) {
-    return TeacherServer::Start(loop, {.port = 0, .mode = "alternate"});
-  });
+  // The site's URL, port included, is in every page task's prompt: a port of the seed's
+  // keeps a rerun's dataset the same. When it is taken, any free port will do, and says so.
+  const int site_port = kSitePortBase + static_cast<int>(o.seed % 1000);
+  auto start_teacher = [&](int port) {
+    return teacher_loop.Call([port](net::EventLoop* loop) {
+      return TeacherServer::Start(loop, {.port = port, .mode = "alternate"});
+    });
+  };
+  auto teacher = start_teacher(site_port);
+  if (!teacher.ok()) {
+    say(base::StrCat("  port ", site_port, " is taken, so the demo site gets another one: page-task prompts, and so the "
+                     "dataset, differ from a run on ", site_port));
+    teacher = start_teacher(0);
+  }
   TM_RETURN_IF_ERROR(InStage("collect: the demo teacher", teacher.status()));
   // Lives on the teacher's loop, so it goes there too, whatever way this function ends.
   // It also serves the demo site, which the held-out page tasks open: it stays up until
