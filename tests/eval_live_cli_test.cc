@@ -29,7 +29,7 @@ TEST(EvalLiveCliTest, RunsAUsersOwnTaskFileAgainstTwoEndpoints) {
   const std::string data = dir + "/project";
   ASSERT_TRUE(base::MakeDirs(data + "/notes").ok());
   ASSERT_TRUE(base::MakeDirs(data + "/src/lib").ok());
-  ASSERT_TRUE(base::WriteFileAtomic(data + "/notes/todo.txt", "Ship the release on Friday\nthen rest for the weekend\n").ok());
+  ASSERT_TRUE(base::WriteFileAtomic(data + "/notes/plan.txt", "Ship the release on Friday\nthen rest for the weekend\n").ok());
   for (const char* f : {"main.cc", "util.cc", "util.h"}) {
     ASSERT_TRUE(base::WriteFileAtomic(data + "/src/" + f, "// code\n").ok());
   }
@@ -37,9 +37,9 @@ TEST(EvalLiveCliTest, RunsAUsersOwnTaskFileAgainstTwoEndpoints) {
   ASSERT_TRUE(base::WriteFileAtomic(
                   tasks,
                   "# three tasks of ours, and one nobody here can do\n"
-                  "{\"id\": \"todo\", \"family\": \"read\", \"prompt\": \"What is the first line of the file " + data +
-                      "/notes/todo.txt ?\", \"answer\": [{\"contains\": \"ship the release\"}, {\"regex\": \"Friday\"}],"
-                      " \"calls\": [{\"name\": \"read_text_file\", \"arguments\": {\"path\": {\"regex\": \"todo\\\\.txt$\"}}}]}\n"
+                  "{\"id\": \"plan\", \"family\": \"read\", \"prompt\": \"What is the first line of the file " + data +
+                      "/notes/plan.txt ?\", \"answer\": [{\"contains\": \"ship the release\"}, {\"regex\": \"Friday\"}],"
+                      " \"calls\": [{\"name\": \"read_text_file\", \"arguments\": {\"path\": {\"regex\": \"plan\\\\.txt$\"}}}]}\n"
                   "{\"id\": \"src\", \"family\": \"count\", \"prompt\": \"How many files are in the directory " + data +
                       "/src ?\", \"answer\": {\"number\": 3}, \"calls\": [{\"name\": \"list_directory\", \"arguments\": "
                       "{\"path\": \"" + data + "/src\"}}]}\n"
@@ -48,7 +48,7 @@ TEST(EvalLiveCliTest, RunsAUsersOwnTaskFileAgainstTwoEndpoints) {
                       "/DONE.txt\", \"equals\": \"all good\"}], \"calls\": [{\"name\": \"write_file\", \"arguments\": "
                       "{\"content\": {\"contains\": \"all good\"}}}]}\n"
                   "{\"id\": \"poem\", \"family\": \"other\", \"prompt\": \"Write a poem about " + data +
-                      "/notes/todo.txt\", \"answer\": {\"contains\": \"Friday\"}}\n")
+                      "/notes/plan.txt\", \"answer\": {\"contains\": \"Friday\"}}\n")
                   .ok());
   BackgroundTracemill teacher("demo-teacher --port 0 --mode alternate");
   const std::string url = teacher.FirstLine();
