@@ -54,11 +54,22 @@ void AddDemoCommand(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   cmd->add_option("--tries", o.tries, "tries per held-out task and model (pass^k)")->capture_default_str();
   cmd->add_option("-j,--parallel", o.parallel, "agents at once")->capture_default_str();
-  cmd->add_option("--preset", o.preset, "student shape (tiny or small)")
-      ->check(CLI::IsMember({"tiny", "small"}))
+  cmd->add_option("--preset", o.preset, "student shape (student, tiny or small)")
+      ->check(CLI::IsMember({"tiny", "student", "small"}))
       ->capture_default_str();
-  cmd->add_option("--steps", o.steps, "training steps")->capture_default_str();
-  cmd->add_option("--batch-size", o.batch_size, "rows per training step")->capture_default_str();
+  cmd->add_option("--copy-steps", o.copy_steps,
+                  "copy pre-training steps (16 rows of random tokens each) before the baseline; 0: none")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--copy-share", o.copy_share, "share of the fine-tune's rows that are copy rows")
+      ->check(CLI::Range(0.0, 0.9))
+      ->capture_default_str();
+  cmd->add_option("--sampled-vocab", o.sampled_vocab,
+                  "tokens drawn per step for the sampled softmax, beside the batch's own (0: the full vocabulary)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--steps", o.steps, "fine-tune steps")->capture_default_str();
+  cmd->add_option("--batch-size", o.batch_size, "rows per fine-tune step")->capture_default_str();
   cmd->add_option("--lr", o.lr, "peak learning rate")->capture_default_str();
   cmd->add_option("--threads", o.threads, "CPU threads for training and serving (0: libtorch's default)")
       ->capture_default_str();

@@ -59,9 +59,9 @@ void AddModelCommand(CLI::App& app, int* exit_code) {
   init->add_option("--arch", flags->arch, "Architecture")
       ->capture_default_str()
       ->check(CLI::IsMember({"qwen3"}));
-  init->add_option("--preset", flags->preset, "tiny, small, 0.6b-shape or 4b-shape")
+  init->add_option("--preset", flags->preset, "tiny, student, small, 0.6b-shape or 4b-shape")
       ->capture_default_str()
-      ->check(CLI::IsMember({"tiny", "small", "0.6b-shape", "4b-shape"}));
+      ->check(CLI::IsMember({"tiny", "student", "small", "0.6b-shape", "4b-shape"}));
   init->add_option("--out", flags->out, "Output directory")->required();
   init->add_option("--seed", flags->seed, "Random seed")->capture_default_str();
   init->add_option("--dtype", flags->dtype,

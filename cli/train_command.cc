@@ -53,6 +53,7 @@ struct TrainFlags {
   double max_grad_norm = 1.0;
   int64_t max_seq_len = 32768;
   bool packing = false;
+  int64_t sampled_vocab = 0;
   int64_t eval_every = 0;
   uint64_t seed = 42;
   int threads = 0;
@@ -143,6 +144,7 @@ int RunTrain(const TrainFlags& f) {
   options.max_grad_norm = f.max_grad_norm;
   options.max_seq_len = f.max_seq_len;
   options.packing = f.packing;
+  options.sampled_vocab = f.sampled_vocab;
   options.eval_every = f.eval_every;
   options.seed = f.seed;
   options.device = f.device;
@@ -258,6 +260,11 @@ void AddTrainCommand(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   cmd->add_option("--max-seq-len", f->max_seq_len,
                   "Longest row in tokens; longer rows are reported and left out, never cut")
+      ->capture_default_str();
+  cmd->add_option("--sampled-vocab", f->sampled_vocab,
+                  "Sampled softmax: the loss covers each batch's own tokens and this many drawn from the vocabulary "
+                  "(0: all of it); eval loss stays over the whole vocabulary")
+      ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   cmd->add_flag("--packing", f->packing,
                 "Pack rows into sequences of --max-seq-len (positions reset, no attention "

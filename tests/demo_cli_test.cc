@@ -1,11 +1,12 @@
 // `tracemill demo` end to end, reduced: fewer tasks and steps than the README's run, the
 // same stages (teacher traces through the real MCP filesystem server, curation, a random
-// tiny Qwen3 student evaluated live on held-out tasks before and after a fine-tune), with
+// Qwen3 student pre-trained to copy, evaluated live on held-out tasks before and after a
+// fine-tune), with
 // a fixed seed. Asserted: the gains that survive honest metrics (schema-valid calls of the
 // expected tools, beyond the 95% interval); the demo's bars on finished tasks
 // (demo_tasks.h DemoBars) are missed by the untrained student and by each cheating
 // policy — one constant call, echoing the tool's output, cut-off calls — run through
-// `tracemill eval live` on the same held-out tasks, and met by the teacher. (The tiny
+// `tracemill eval live` on the same held-out tasks, and met by the teacher. (The
 // student does not finish tasks yet, so it misses them too: the report says so.) A
 // second test reruns a small demo with the same seed: the same dataset bytes and numbers.
 #include <filesystem>
@@ -88,7 +89,7 @@ TEST(DemoTest, TheStudentGainsWhatHonestMetricsKeepAndEveryCheaterMissesTheBars)
   }
   EXPECT_NE(r.output.find("| schema_valid_calls |"), std::string::npos) << r.output;  // the table on stdout
   for (const char* path : {"report/report.json", "report/report.md", "report/report.png", "student/model.safetensors",
-                           "student/tokenizer.json", "dataset/README.md", "curated.jsonl", "tasks/train.jsonl",
+                           "student-base/model.safetensors", "student/tokenizer.json", "dataset/README.md", "curated.jsonl", "tasks/train.jsonl",
                            "tasks/held-out.jsonl"}) {
     EXPECT_TRUE(std::filesystem::exists(dir + "/" + path)) << path;
   }
@@ -102,9 +103,10 @@ TEST(DemoTest, TheStudentGainsWhatHonestMetricsKeepAndEveryCheaterMissesTheBars)
                               "## Bars"}) {
     EXPECT_NE(md->find(defined), std::string::npos) << defined;  // every metric is defined in the report
   }
-  // The untrained student misses the bars and never makes a valid call; the trained one
-  // makes schema-valid calls of exactly the expected tools on most held-out tasks, a gain
-  // beyond the 95% interval. (Seed 7: 7 of 12 for both.)
+  // The student before training on traces (copy pre-training only) misses the bars and
+  // never makes a valid call; the trained one makes schema-valid calls of exactly the
+  // expected tools on most held-out tasks, a gain beyond the 95% interval. (Seed 7: 7 of
+  // 12 for both.)
   EXPECT_FALSE(j["baseline"]["bars_missed"].empty()) << j["baseline"]["bars_missed"];
   for (const char* name : {"valid_tool_use", "tool_name_accuracy"}) {
     EXPECT_EQ(Metric(j, name, "baseline")["count"], 0) << name;
@@ -151,7 +153,8 @@ TEST(DemoTest, TheStudentGainsWhatHonestMetricsKeepAndEveryCheaterMissesTheBars)
 
 TEST(DemoTest, TheSameSeedGivesTheSameDatasetAndNumbers) {
   const std::string a = base::FreshTestDir(), b = base::FreshTestDir();
-  const std::string flags = " --train-tasks 8 --eval-tasks 4 --steps 30 --threads 2 --seed 11 --chromium '' -q";
+  const std::string flags =
+      " --train-tasks 8 --eval-tasks 4 --copy-steps 20 --steps 30 --threads 2 --seed 11 --chromium '' -q";
   // The same directory twice (paths are part of the prompts), then compared.
   Result r = RunTracemill("demo -o " + a + "/demo" + flags);
   ASSERT_EQ(r.code, 0) << r.output;
@@ -160,8 +163,9 @@ TEST(DemoTest, TheSameSeedGivesTheSameDatasetAndNumbers) {
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_EQ(Tree(b + "/first/dataset"), Tree(a + "/demo/dataset"));
   EXPECT_EQ(Tree(b + "/first/tasks"), Tree(a + "/demo/tasks"));
-  EXPECT_TRUE(*base::ReadFile(b + "/first/student/model.safetensors") ==
-              *base::ReadFile(a + "/demo/student/model.safetensors"));  // the same weights
+  for (const char* weights : {"/student-base/model.safetensors", "/student/model.safetensors"}) {
+    EXPECT_TRUE(*base::ReadFile(b + "/first" + weights) == *base::ReadFile(a + "/demo" + weights)) << weights;
+  }
   const Json first = ReadReport(b + "/first/report/report.json");
   const Json second = ReadReport(a + "/demo/report/report.json");
   EXPECT_EQ(first["metrics"], second["metrics"]);

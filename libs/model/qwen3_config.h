@@ -46,8 +46,8 @@ absl::StatusOr<Qwen3Config> LoadQwen3Config(const std::string& path);
 // config.json text as transformers writes it for Qwen3ForCausalLM.
 std::string Qwen3ConfigJson(const Qwen3Config& config);
 
-// Presets: "tiny" (a few hundred thousand parameters beside the embedding, for tests and
-// the demo), "small", "0.6b-shape" and "4b-shape" (the released models' shapes).
+// Presets: "tiny" (a few hundred thousand parameters beside the embedding, for tests),
+// "student" (the demo's: 2 layers, hidden 128, two 64-wide heads), "small", "0.6b-shape" and "4b-shape" (the released models' shapes).
 // InvalidArgument for other names.
 absl::StatusOr<Qwen3Config> Qwen3Preset(std::string_view name);
 

@@ -33,7 +33,7 @@ at::Tensor Ids(std::vector<int64_t> ids) {
 }
 
 TEST(Qwen3ConfigTest, PresetsAndJsonRoundTrip) {
-  for (const char* name : {"tiny", "small", "0.6b-shape", "4b-shape"}) {
+  for (const char* name : {"tiny", "student", "small", "0.6b-shape", "4b-shape"}) {
     auto c = Qwen3Preset(name);
     ASSERT_TRUE(c.ok()) << name;
     auto back = ParseQwen3Config(Qwen3ConfigJson(*c), "config.json");

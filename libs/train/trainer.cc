@@ -23,8 +23,11 @@ namespace {
 constexpr int64_t kIgnore = -100;
 
 // Sum of next-token cross-entropy at target positions of `batch`, computed from the
-// hidden states at those positions only.
-at::Tensor LossSum(const model::Qwen3Model& model, const Batch& batch, const at::Device& device) {
+// hidden states at those positions only. With `sampled_vocab` > 0 the softmax runs over
+// the batch's own tokens and that many drawn from the whole vocabulary (torch's generator,
+// so a resumed run draws the same), not over every token.
+at::Tensor LossSum(const model::Qwen3Model& model, const Batch& batch, const at::Device& device,
+                   int64_t sampled_vocab = 0) {
   at::Tensor ids = batch.Tensor(batch.input_ids).to(device);
   at::Tensor labels = batch.Tensor(batch.labels).to(device);
   at::Tensor mask = batch.Tensor(batch.attention_mask).to(device);
@@ -45,7 +48,13 @@ at::Tensor LossSum(const model::Qwen3Model& model, const Batch& batch, const at:
   at::Tensor h = hidden.narrow(1, 0, t - 1).index({where});  // [N, H]
   at::Tensor y = next.index({where});
   if (y.numel() == 0) return hidden.sum().to(at::kFloat) * 0.0;  // keeps the graph connected
-  return CrossEntropySum(h, model.LmHeadWeight(), y);
+  const at::Tensor& weight = model.LmHeadWeight();
+  if (sampled_vocab > 0 && sampled_vocab < weight.size(0)) {
+    at::Tensor drawn = torch::randint(weight.size(0), {sampled_vocab}, torch::kLong).to(device);
+    at::Tensor candidates = std::get<0>(at::_unique(at::cat({ids.flatten(), y, drawn}), /*sorted=*/true));
+    return CrossEntropySum(h, weight.index_select(0, candidates), at::searchsorted(candidates, y));
+  }
+  return CrossEntropySum(h, weight, y);
 }
 
 // The examples' indices that fit max_seq_len; counts the others.
@@ -324,7 +333,7 @@ absl::StatusOr<TrainReport> Trainer::Run(const std::vector<Example>& train,
         optimizer->ZeroGrad();
         double loss_sum = 0;
         for (size_t i = first; i < last; ++i) {
-          at::Tensor loss = LossSum(*model_, batches[i], device);
+          at::Tensor loss = LossSum(*model_, batches[i], device, o.sampled_vocab);
           loss_sum += loss.item<double>();
           (loss / static_cast<double>(targets)).backward();
         }

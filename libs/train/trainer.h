@@ -56,6 +56,11 @@ struct TrainOptions {
   std::vector<std::string> frozen;
   bool packing = false;
   int64_t max_seq_len = 32768;
+  // > 0: each step's softmax covers the batch's own tokens plus this many drawn from the
+  // vocabulary at random (sampled softmax), not all of it: a small student's head over
+  // Qwen's 151,936 tokens is otherwise most of a step. The reported train loss is then
+  // the sampled one, lower than the full one; eval loss is always over the full vocabulary.
+  int64_t sampled_vocab = 0;
   int64_t eval_every = 0;  // optimizer steps; 0: only before and after
   uint64_t seed = 42;
   std::string device = "cpu";

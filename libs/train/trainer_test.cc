@@ -16,9 +16,9 @@
 namespace tracemill::train {
 namespace {
 
-std::unique_ptr<model::Qwen3Model> Tiny(uint64_t seed = 1) {
+std::unique_ptr<model::Qwen3Model> Tiny(uint64_t seed = 1, int64_t vocab = 64) {
   model::Qwen3Config c = *model::Qwen3Preset("tiny");
-  c.vocab_size = 64;
+  c.vocab_size = vocab;
   auto m = model::Qwen3Model::RandomInit(c, seed, {});
   EXPECT_TRUE(m.ok());
   return std::move(*m);
@@ -139,6 +139,32 @@ TEST(TrainerTest, FullFineTuneLearnsTheLookupTask) {
       << report->first_loss << " -> " << report->last_loss;
   EXPECT_LT(*report->eval_after, 0.5 * *report->eval_before)
       << *report->eval_before << " -> " << *report->eval_after;
+}
+
+// The sampled softmax covers the batch's tokens and a few drawn ones: the train loss is
+// over those (below ln(vocab) from the first step), eval loss over the whole vocabulary,
+// and what is learnt carries over to it. The draws come from the seeded generator.
+TEST(TrainerTest, SampledSoftmaxLearnsTheLookupTaskOverTheWholeVocabulary) {
+  auto run = [] {
+    auto model = Tiny(1, 4096);
+    TrainOptions o;
+    o.lr = 3e-3;
+    o.epochs = 20;
+    o.batch_size = 8;
+    o.warmup_steps = 5;
+    o.sampled_vocab = 32;
+    o.frozen = {"model.embed_tokens"};
+    auto report = Trainer(model.get(), o).Run(LookupTask(64, 1), LookupTask(16, 2));
+    EXPECT_TRUE(report.ok()) << report.status();
+    return *report;
+  };
+  const TrainReport a = run();
+  EXPECT_GT(*a.eval_before, 7.0);  // ~ln 4096 = 8.3 at random init
+  EXPECT_LT(a.first_loss, 0.75 * *a.eval_before) << "the first step's loss is not the sampled one";
+  EXPECT_LT(*a.eval_after, 0.5 * *a.eval_before) << *a.eval_before << " -> " << *a.eval_after;
+  const TrainReport b = run();
+  EXPECT_DOUBLE_EQ(a.last_loss, b.last_loss);
+  EXPECT_DOUBLE_EQ(*a.eval_after, *b.eval_after);
 }
 
 TEST(TrainerTest, FrozenWeightsStayAsTheyWereAndTheRestLearns) {
