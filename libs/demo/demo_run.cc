@@ -381,15 +381,20 @@ absl::StatusOr<DemoResult> RunDemo(const DemoOptions& o, const std::function<voi
   TM_ASSIGN_OR_RETURN(std::unique_ptr<text::ChatFormat> format, text::ChatFormat::FromDirectory(init.out_dir));
   TM_ASSIGN_OR_RETURN(std::unique_ptr<model::Qwen3Model> student, model::Qwen3Model::Load(init.out_dir, {}));
   const std::string base_dir = Path(out, "student-base");
+  // Random tokens from the ordinary vocabulary (Qwen's special tokens start at its bos id).
+  const train::CopyOptions copy_options{
+      .length = kCopyLength,
+      .token_limit = static_cast<int32_t>(std::min(init.config.bos_token_id, init.config.vocab_size)),
+      .digits = train::DigitIds(format->tokenizer())};
+  auto copy_examples = [&](int64_t count, uint64_t seed) {
+    train::CopyOptions c = copy_options;
+    c.count = count;
+    c.seed = seed;
+    return train::CopyExamples(c);
+  };
   train::TrainReport copied;
   if (o.copy_steps > 0) {
-    // Random tokens from the ordinary vocabulary (Qwen's special tokens start at its bos id).
-    const std::vector<train::Example> copy_rows = train::CopyExamples(
-        {.count = o.copy_steps * kCopyBatch,
-         .length = kCopyLength,
-         .token_limit = static_cast<int32_t>(std::min(init.config.bos_token_id, init.config.vocab_size)),
-         .digits = train::DigitIds(format->tokenizer()),
-         .seed = o.seed});
+    const std::vector<train::Example> copy_rows = copy_examples(o.copy_steps * kCopyBatch, o.seed);
     train::TrainOptions pre = StudentTrainOptions(o, o.copy_steps);
     pre.batch_size = kCopyBatch;
     TM_ASSIGN_OR_RETURN(copied, InStage("student: copy pre-training",
@@ -415,20 +420,18 @@ absl::StatusOr<DemoResult> RunDemo(const DemoOptions& o, const std::function<voi
 
   // 5. Train.
   t0 = Clock::now();
-  say("[5/7] train: full fine-tune (the random tied embedding frozen) on the teacher's rows, copy rows mixed in");
+  const bool mix = o.copy_steps > 0 && o.copy_share > 0;
+  say(base::StrCat("[5/7] train: full fine-tune (the random tied embedding frozen) on the teacher's rows",
+                   mix ? ", copy rows mixed in" : ""));
   TM_ASSIGN_OR_RETURN(train::DatasetExamples data, train::TokenizeDataset(build.out_dir, *format, kMaxSeqLen));
   if (data.train.empty()) return absl::FailedPreconditionError("train: the dataset has no training row");
   // Copy rows keep the copying the pre-training taught while the student learns the tasks'
   // form (padded to the batch's longest row: they cost as much as a teacher row).
-  std::vector<train::Example> rows = data.train;
-  if (o.copy_steps > 0 && o.copy_share > 0) {
-    const int64_t n = static_cast<int64_t>(static_cast<double>(data.train.size()) * o.copy_share / (1 - o.copy_share));
-    std::vector<train::Example> mixed = train::CopyExamples(
-        {.count = n,
-         .length = kCopyLength,
-         .token_limit = static_cast<int32_t>(std::min(init.config.bos_token_id, init.config.vocab_size)),
-         .digits = train::DigitIds(format->tokenizer()),
-         .seed = o.seed + 1});
+  std::vector<train::Example>& rows = data.train;
+  const size_t teacher_rows = rows.size();
+  if (mix) {
+    std::vector<train::Example> mixed = copy_examples(
+        static_cast<int64_t>(static_cast<double>(teacher_rows) * o.copy_share / (1 - o.copy_share)), o.seed + 1);
     rows.insert(rows.end(), std::make_move_iterator(mixed.begin()), std::make_move_iterator(mixed.end()));
   }
   train::TrainOptions train = StudentTrainOptions(o, o.steps);
@@ -444,7 +447,7 @@ absl::StatusOr<DemoResult> RunDemo(const DemoOptions& o, const std::function<voi
   std::snprintf(train_summary, sizeof(train_summary),
                 "%lld steps on %zu rows (%zu copy rows): sampled loss %.2f -> %.2f, eval loss (full vocabulary) "
                 "%.2f -> %.2f, %.0f tok/s; model in %s",
-                static_cast<long long>(trained.steps), data.train.size(), rows.size() - data.train.size(),
+                static_cast<long long>(trained.steps), teacher_rows, rows.size() - teacher_rows,
                 trained.first_loss, trained.last_loss, trained.eval_before.value_or(0), trained.eval_after.value_or(0),
                 trained.tokens_per_s, student_dir.c_str());
   stage("train", t0, train_summary);
@@ -478,7 +481,7 @@ absl::StatusOr<DemoResult> RunDemo(const DemoOptions& o, const std::function<voi
                      {"batch_size", o.batch_size},
                      {"lr", o.lr},
                      {"seed", o.seed},
-                     {"train_rows", data.train.size()},
+                     {"train_rows", teacher_rows},
                      {"teacher", "scripted demo teacher (not a model)"},
                      {"tasks", {{"train", Path(out, "tasks/train.jsonl")}, {"held_out", Path(out, "tasks/held-out.jsonl")}}},
                      {"student_max_tokens", kStudentMaxTokens}};
